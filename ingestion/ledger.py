@@ -1,0 +1,84 @@
+"""Bookkeeping in schema ``ops``: the file ledger (idempotent loads) and the quarantine."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+from ingestion.parsed import QuarantinedRow
+
+DDL = """
+create schema if not exists ops;
+create table if not exists ops.file_ledger (
+    file_sha256 varchar,
+    file varchar,
+    kind varchar,
+    institution_id varchar,
+    ingest_id varchar,
+    encoding varchar,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    status varchar,
+    message varchar,
+    ingested_at timestamptz default current_timestamp
+);
+create table if not exists ops.quarantine (
+    file_sha256 varchar,
+    file varchar,
+    kind varchar,
+    institution_id varchar,
+    ingest_id varchar,
+    source_row bigint,
+    raw_text varchar,
+    reason varchar,
+    quarantined_at timestamptz default current_timestamp
+);
+"""
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file (the ledger's key: renaming a file does not reload it)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Ledger:
+    """Reads and writes ``ops.file_ledger`` and ``ops.quarantine``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(DDL)
+
+    def already_loaded(self, sha256: str, kind: str, institution_id: str | None) -> str | None:
+        """The file name under which this content was loaded before, if it was."""
+        rows = self.con.execute(
+            "select file from ops.file_ledger where file_sha256 = ? and kind = ? "
+            "and institution_id is not distinct from ? and status = 'loaded' limit 1",
+            [sha256, kind, institution_id],
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+    def record(self, *, sha256: str, file: str, kind: str, institution_id: str | None,
+               ingest_id: str, encoding: str | None, rows_read: int, rows_loaded: int,
+               quarantined: list[QuarantinedRow], status: str, message: str | None) -> None:
+        """Write the ledger row and the quarantined rows of one file."""
+        self.con.execute(
+            "insert into ops.file_ledger (file_sha256, file, kind, institution_id, ingest_id, "
+            "encoding, rows_read, rows_loaded, rows_quarantined, status, message) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sha256, file, kind, institution_id, ingest_id, encoding, rows_read, rows_loaded,
+             len(quarantined), status, message],
+        )
+        if quarantined:
+            self.con.executemany(
+                "insert into ops.quarantine (file_sha256, file, kind, institution_id, ingest_id, "
+                "source_row, raw_text, reason) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[sha256, file, kind, institution_id, ingest_id, q.row, q.raw, q.reason]
+                 for q in quarantined],
+            )

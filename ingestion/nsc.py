@@ -1,0 +1,106 @@
+"""National Student Clearinghouse StudentTracker detail return files into ``raw.nsc_detail``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import dlt
+import pyarrow as pa
+
+from ingestion.headers import normalise_header
+from ingestion.parsed import ParsedFile, QuarantinedRow, text_table
+from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
+
+# The 33 columns of the StudentTracker detail report, in order, and their raw names.
+NSC_COLUMNS: dict[str, str] = {
+    "Your Unique Identifier": "your_unique_identifier",
+    "First Name": "first_name",
+    "Middle Initial": "middle_initial",
+    "Last Name": "last_name",
+    "Name Suffix": "name_suffix",
+    "Requester Return Field": "requester_return_field",
+    "Record Found Y/N": "record_found",
+    "Search Date": "search_date",
+    "College Code/Branch": "college_code_branch",
+    "College Name": "college_name",
+    "College State": "college_state",
+    "2-year / 4-year": "college_level",
+    "Public / Private": "college_control",
+    "Enrollment Begin": "enrollment_begin",
+    "Enrollment End": "enrollment_end",
+    "Enrollment Status": "enrollment_status",
+    "Class Level": "class_level",
+    "Enrollment Major 1": "enrollment_major_1",
+    "Enrollment CIP 1": "enrollment_cip_1",
+    "Enrollment Major 2": "enrollment_major_2",
+    "Enrollment CIP 2": "enrollment_cip_2",
+    "Graduated?": "graduated",
+    "Graduation Date": "graduation_date",
+    "Degree Title": "degree_title",
+    "Degree Major 1": "degree_major_1",
+    "Degree Major 2": "degree_major_2",
+    "Degree Major 3": "degree_major_3",
+    "Degree Major 4": "degree_major_4",
+    "Degree CIP 1": "degree_cip_1",
+    "Degree CIP 2": "degree_cip_2",
+    "Degree CIP 3": "degree_cip_3",
+    "Degree CIP 4": "degree_cip_4",
+    "College Sequence": "college_sequence",
+}
+_BY_NORMALISED = {normalise_header(k): v for k, v in NSC_COLUMNS.items()}
+_DATE_COLUMNS = ("search_date", "enrollment_begin", "enrollment_end", "graduation_date")
+
+
+def _reason(values: dict[str, str]) -> str | None:
+    if not values["your_unique_identifier"]:
+        return "Your Unique Identifier is empty"
+    if values["record_found"] not in ("Y", "N"):
+        return f"Record Found Y/N {values['record_found']!r} is not Y or N"
+    for column in _DATE_COLUMNS:
+        value = values[column]
+        if value:
+            try:
+                datetime.strptime(value, "%Y%m%d")
+            except ValueError:
+                return f"{column} {value!r} is not a YYYYMMDD date"
+    return None
+
+
+def parse_nsc(path: Path) -> ParsedFile:
+    """Read one StudentTracker detail file; refuse it if any of the 33 columns is missing."""
+    text, encoding = decode(path)
+    headers, records = read_delimited(text, sniff_delimiter(text))
+    mapped = [_BY_NORMALISED.get(normalise_header(h)) for h in headers]
+    missing = [k for k, v in NSC_COLUMNS.items() if v not in mapped]
+    if missing:
+        raise FileRefused(path, f"not a StudentTracker detail file: required column missing: "
+                                f"{', '.join(missing)}")
+    out: dict[str, list] = {c: [] for c in NSC_COLUMNS.values()}
+    out["_source_row"] = []
+    quarantined: list[QuarantinedRow] = []
+    rows_read = 0
+    for record in records:
+        rows_read += 1
+        if len(record.fields) != len(headers):
+            quarantined.append(QuarantinedRow(
+                record.row, record.raw, f"{len(record.fields)} fields, expected {len(headers)}"))
+            continue
+        values = {m: v.strip() for m, v in zip(mapped, record.fields, strict=True) if m}
+        reason = _reason(values)
+        if reason:
+            quarantined.append(QuarantinedRow(record.row, record.raw, reason))
+            continue
+        for column in NSC_COLUMNS.values():
+            out[column].append(values[column] or None)
+        out["_source_row"].append(record.row)
+    if rows_read == 0:
+        raise FileRefused(path, "the file has a header but no data rows")
+    return ParsedFile(text_table(out), rows_read, quarantined, [], encoding)
+
+
+@dlt.resource(name="nsc_detail", write_disposition="append")
+def nsc_resource(table: pa.Table) -> Iterator[pa.Table]:
+    """StudentTracker detail rows (text) for ``raw.nsc_detail``."""
+    yield table

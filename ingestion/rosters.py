@@ -1,0 +1,108 @@
+"""Student rosters: every institution's file shape read into one standard raw table.
+
+dlt loads the rows into ``raw.rosters``. All values stay text; staging parses and conforms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dlt
+import pyarrow as pa
+
+from ingestion.headers import map_headers
+from ingestion.parsed import ParsedFile, QuarantinedRow, parse_date_text, text_table
+from ingestion.textfiles import FileRefused, decode, read_delimited, read_fixed_width, sniff_delimiter
+from pathways.config import REQUIRED_ROSTER_COLUMNS, STANDARD_ROSTER_COLUMNS, Institution
+
+DATE_COLUMNS = ("date_of_birth", "graduation_date")
+
+
+def _validate(values: dict[str, str]) -> str | None:
+    """Why a roster row cannot be loaded, or None when it can."""
+    for column in REQUIRED_ROSTER_COLUMNS:
+        if not values.get(column, "").strip():
+            return f"{column} is empty"
+    for column in DATE_COLUMNS:
+        value = values.get(column, "").strip()
+        if value and parse_date_text(value) is None:
+            return f"{column} {value!r} is not a date"
+    return None
+
+
+def parse_roster(path: Path, institution: Institution) -> ParsedFile:
+    """Read one roster file in the institution's configured shape.
+
+    Refuses the whole file when it is empty, has only a header, or lacks a required column;
+    quarantines single rows with the wrong number of fields, empty required values or
+    impossible dates.
+    """
+    fmt = institution.roster
+    text, encoding = decode(path, fmt.encoding)
+    warnings: list[str] = []
+    if fmt.format == "fixed_width":
+        columns = [f.name for f in fmt.layout]
+        records = read_fixed_width(text, fmt.layout)
+        mapped: list[str | None] = list(columns)
+        min_length = max(f.start for f in fmt.layout if f.name in REQUIRED_ROSTER_COLUMNS)
+        headers = columns
+    else:
+        delimiter = fmt.delimiter or sniff_delimiter(text)
+        headers, records = read_delimited(text, delimiter)
+        if not headers:
+            raise FileRefused(path, "the file has no header row")
+        mapped = map_headers(headers, fmt.column_map)
+        min_length = 0
+    present = {m for m in mapped if m}
+    missing = [c for c in REQUIRED_ROSTER_COLUMNS if c not in present]
+    if missing:
+        raise FileRefused(path, f"required column missing: {', '.join(missing)} "
+                                f"(headers found: {', '.join(headers)})")
+    duplicated = sorted({m for m in mapped if m and mapped.count(m) > 1})
+    if duplicated:
+        raise FileRefused(path, f"several headers map to {', '.join(duplicated)}")
+    extra = [h for h, m in zip(headers, mapped, strict=True) if m is None]
+    if extra:
+        warnings.append(f"unexpected columns kept in raw._extra_columns: {', '.join(extra)}")
+
+    out: dict[str, list] = {c: [] for c in STANDARD_ROSTER_COLUMNS}
+    out["_source_row"] = []
+    out["_extra_columns"] = []
+    quarantined: list[QuarantinedRow] = []
+    rows_read = 0
+    for record in records:
+        rows_read += 1
+        if fmt.format == "fixed_width":
+            if len(record.raw.rstrip()) < min_length:
+                quarantined.append(QuarantinedRow(
+                    record.row, record.raw,
+                    f"line is {len(record.raw.rstrip())} characters; the layout needs at "
+                    f"least {min_length}"))
+                continue
+        elif len(record.fields) != len(headers):
+            quarantined.append(QuarantinedRow(
+                record.row, record.raw,
+                f"{len(record.fields)} fields, expected {len(headers)}"))
+            continue
+        values = {m: v.strip() for m, v in zip(mapped, record.fields, strict=True) if m}
+        reason = _validate(values)
+        if reason:
+            quarantined.append(QuarantinedRow(record.row, record.raw, reason))
+            continue
+        for column in STANDARD_ROSTER_COLUMNS:
+            out[column].append(values.get(column) or None)
+        out["_source_row"].append(record.row)
+        out["_extra_columns"].append(
+            json.dumps({h: v for h, m, v in zip(headers, mapped, record.fields, strict=True)
+                        if m is None}, ensure_ascii=False) if extra else None)
+    if rows_read == 0:
+        raise FileRefused(path, "the file has a header but no data rows")
+    return ParsedFile(text_table(out), rows_read, quarantined, warnings, encoding)
+
+
+@dlt.resource(name="rosters", write_disposition="append")
+def rosters_resource(table: pa.Table) -> Iterator[pa.Table]:
+    """Roster rows (text columns plus lineage columns) for ``raw.rosters``."""
+    yield table

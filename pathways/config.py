@@ -1,0 +1,139 @@
+"""Institution configuration: one YAML file describes every customer institution."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from pathways.paths import config_path
+
+STANDARD_ROSTER_COLUMNS: tuple[str, ...] = (
+    "student_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "former_last_name",
+    "suffix",
+    "date_of_birth",
+    "email",
+    "phone",
+    "street_address",
+    "city",
+    "state",
+    "postal_code",
+    "program_cip",
+    "program_name",
+    "degree_level",
+    "graduation_date",
+)
+
+# A roster without these cannot be used at all: the file is refused whole.
+REQUIRED_ROSTER_COLUMNS: tuple[str, ...] = (
+    "student_id",
+    "first_name",
+    "last_name",
+    "program_cip",
+    "degree_level",
+    "graduation_date",
+)
+
+
+class FixedWidthField(BaseModel):
+    """One column of a fixed-width layout (1-based start, width in characters)."""
+
+    name: str
+    start: int = Field(ge=1)
+    width: int = Field(ge=1)
+
+
+class RosterFormat(BaseModel):
+    """How one institution's roster files look."""
+
+    format: Literal["delimited", "fixed_width"] = "delimited"
+    delimiter: str | None = None
+    encoding: str | None = None
+    column_map: dict[str, str] = Field(default_factory=dict)
+    layout: list[FixedWidthField] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> RosterFormat:
+        if self.format == "fixed_width" and not self.layout:
+            raise ValueError("fixed_width rosters need a layout")
+        unknown = {v for v in self.column_map.values()} - set(STANDARD_ROSTER_COLUMNS)
+        if unknown:
+            raise ValueError(f"column_map targets unknown roster columns: {sorted(unknown)}")
+        return self
+
+
+class Institution(BaseModel):
+    """A customer institution."""
+
+    id: str
+    name: str
+    unitid: str
+    state: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    min_cell_size: int = 10
+    roster: RosterFormat = Field(default_factory=RosterFormat)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_identifier(cls, value: str) -> str:
+        if not value.isidentifier() or value.lower() != value:
+            raise ValueError(f"institution id {value!r} must be a lowercase identifier")
+        return value
+
+    @field_validator("unitid")
+    @classmethod
+    def _unitid_digits(cls, value: str) -> str:
+        if not (value.isdigit() and len(value) == 6):
+            raise ValueError(f"IPEDS UNITID {value!r} must be six digits")
+        return value
+
+    @property
+    def all_names(self) -> list[str]:
+        """The official name followed by every alias, without duplicates."""
+        seen: dict[str, None] = {self.name: None}
+        for alias in self.aliases:
+            seen.setdefault(alias, None)
+        return list(seen)
+
+
+class PathwaysConfig(BaseModel):
+    """The whole configuration file."""
+
+    institutions: list[Institution]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> PathwaysConfig:
+        ids = [i.id for i in self.institutions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate institution ids: {duplicates}")
+        return self
+
+    def get(self, institution_id: str) -> Institution:
+        """The institution with this id, or a KeyError naming the known ids."""
+        for institution in self.institutions:
+            if institution.id == institution_id:
+                return institution
+        known = ", ".join(i.id for i in self.institutions)
+        raise KeyError(f"unknown institution {institution_id!r}; configured: {known}")
+
+
+def load_config(path: Path | None = None) -> PathwaysConfig:
+    """Read and validate the institutions file."""
+    path = path or config_path()
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return PathwaysConfig.model_validate(data)
+
+
+@lru_cache(maxsize=4)
+def cached_config(path: Path | None = None) -> PathwaysConfig:
+    """load_config, memoised per path for the lifetime of a process."""
+    return load_config(path)

@@ -1,0 +1,462 @@
+"""Synthetic people: alumni with their true outcomes, and the public profile pool.
+
+Everything is drawn from one seeded ``random.Random`` so a seed gives the same landing folder
+on every machine. Outcomes come first (employment, field, further study, moves) and drive
+both the profile positions and the NSC rows, so the three sources agree the way real ones do.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from faker.providers.person.en_US import Provider as PersonProvider
+from nicknames import NickNamer
+
+from pathways.config import Institution
+from pathways.generate import catalog
+
+SEARCH_DATE = date(2026, 10, 1)  # the "as of" date of the demo world (NSC search date)
+FIRST_GRAD_YEAR = 2016
+LAST_GRAD_YEAR = 2025
+
+# Names outside ASCII, the ones encodings break: they must arrive intact.
+ACCENTED_FIRST = ("José", "Zoë", "Renée", "Chloé", "Siobhán", "Björn", "Andrés", "Noémie")
+ACCENTED_LAST = ("O’Brien", "Nguyễn", "Muñoz", "García", "Peña", "Ramírez", "Løvik", "D’Angelo")
+
+
+@dataclass
+class Position:
+    employer: str
+    title: str
+    soc_group: str
+    naics_sector: str
+    start: date
+    end: date | None
+    city: str
+    state: str
+
+
+@dataclass
+class Education:
+    school: str
+    degree: str | None
+    field_of_study: str | None
+    start_year: int | None
+    end_year: int | None
+
+
+@dataclass
+class Enrollment:
+    """A post-graduation enrollment that NSC reports (one or more terms, maybe a degree)."""
+
+    college: catalog.College
+    level: str  # "master", "bachelor", ...
+    program: catalog.Program
+    begin: date
+    end: date
+    completed: bool
+
+
+@dataclass
+class Person:
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    sex: str
+    city: str
+    state: str
+    zip3: str
+    email: str | None = None
+
+
+@dataclass
+class Alumnus:
+    institution: Institution
+    student_id: str
+    person: Person
+    former_last_name: str | None
+    suffix: str | None
+    date_of_birth: date
+    phone: str | None
+    street_address: str | None
+    postal_code: str | None
+    program: catalog.Program
+    degree_level: str
+    graduation_date: date
+    roster_first_name: str
+    roster_last_name: str
+    # truth
+    profile_id: str | None = None
+    positions: list[Position] = field(default_factory=list)
+    enrollments: list[Enrollment] = field(default_factory=list)
+    current_city: str = ""
+    current_state: str = ""
+    married_last_name: str | None = None
+
+    @property
+    def graduation_month(self) -> date:
+        return self.graduation_date.replace(day=1)
+
+    @property
+    def first_job_start(self) -> date | None:
+        """Start of the first position begun in or after the graduation month."""
+        starts = [p.start for p in self.positions if p.start >= self.graduation_month]
+        return min(starts) if starts else None
+
+
+@dataclass
+class Profile:
+    profile_id: str
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    city: str | None
+    state: str | None
+    email: str | None
+    education: list[Education]
+    positions: list[Position]
+    updated_at: date
+
+
+def _weighted(mapping: dict[str, float]) -> tuple[list[str], list[float]]:
+    names = list(mapping)
+    weights = list(mapping.values())
+    total = 0.0
+    cumulative = []
+    for w in weights:
+        total += w
+        cumulative.append(total)
+    return names, cumulative
+
+
+class NamePool:
+    """Census-weighted US names (from Faker's en_US data) plus nickname knowledge."""
+
+    def __init__(self) -> None:
+        self.female = _weighted(PersonProvider.first_names_female)
+        self.male = _weighted(PersonProvider.first_names_male)
+        self.last = _weighted(PersonProvider.last_names)
+        namer = NickNamer()
+        self.nicknames: dict[str, list[str]] = {}
+        for names in (self.female[0], self.male[0]):
+            for name in names:
+                nicks = sorted(n.title() for n in namer.nicknames_of(name.lower()) if len(n) > 2)
+                if nicks:
+                    self.nicknames[name] = nicks
+
+    @staticmethod
+    def _pick(rng: random.Random, pool: tuple[list[str], list[float]]) -> str:
+        return rng.choices(pool[0], cum_weights=pool[1], k=1)[0]
+
+    def first(self, rng: random.Random, sex: str) -> str:
+        if rng.random() < 0.03:
+            return rng.choice(ACCENTED_FIRST)
+        return self._pick(rng, self.female if sex == "F" else self.male)
+
+    def last_name(self, rng: random.Random) -> str:
+        if rng.random() < 0.03:
+            return rng.choice(ACCENTED_LAST)
+        return self._pick(rng, self.last)
+
+
+def typo(rng: random.Random, text: str) -> str:
+    """One keyboard slip: a swapped, dropped or doubled letter."""
+    if len(text) < 4:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    kind = rng.random()
+    if kind < 0.4:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+    if kind < 0.7:
+        return text[:i] + text[i + 1:]
+    return text[:i] + text[i] + text[i:]
+
+
+def strip_accents(text: str) -> str:
+    """José -> Jose, O’Brien -> O'Brien: what many people type on public profiles."""
+    text = text.replace("’", "'")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 + months
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+class World:
+    """Draws people, outcomes and profiles for a set of institutions."""
+
+    def __init__(self, institutions: list[Institution], seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.names = NamePool()
+        self.institutions = institutions
+        self._profile_ids: set[str] = set()
+
+    # -- people ---------------------------------------------------------------------------
+    def person(self, home_state: str | None) -> Person:
+        rng = self.rng
+        sex = "F" if rng.random() < 0.55 else "M"
+        first = self.names.first(rng, sex)
+        middle = self.names.first(rng, sex) if rng.random() < 0.6 else None
+        last = self.names.last_name(rng)
+        in_state = [c for c in catalog.CITIES if c[1] == home_state]
+        city, state, zip3 = rng.choice(in_state) if in_state and rng.random() < 0.7 else \
+            rng.choice(catalog.CITIES)
+        return Person(first, middle, last, sex, city, state, zip3)
+
+    def email_for(self, first: str, last: str) -> str:
+        rng = self.rng
+        a, b = strip_accents(first).lower(), strip_accents(last).lower().replace("'", "")
+        style = rng.random()
+        local = f"{a}.{b}" if style < 0.4 else f"{a[0]}{b}" if style < 0.7 else f"{a}{b}"
+        if rng.random() < 0.6:
+            local += str(rng.randrange(1, 99))
+        return f"{local}@{rng.choice(catalog.EMAIL_DOMAINS)}"
+
+    def new_profile_id(self) -> str:
+        while True:
+            pid = f"pf{self.rng.getrandbits(40):010x}"
+            if pid not in self._profile_ids:
+                self._profile_ids.add(pid)
+                return pid
+
+    # -- alumni ---------------------------------------------------------------------------
+    def alumni(self, institution: Institution, index: int, count: int) -> list[Alumnus]:
+        rng = self.rng
+        community_college = "Community College" in institution.name
+        programs = [p for p in catalog.PROGRAMS
+                    if (community_college and {"certificate", "associate"} & set(p.levels))
+                    or (not community_college and {"bachelor", "master"} & set(p.levels))]
+        id_width = (8, 9, 7, 10, 8, 9)[index % 6]
+        used_ids: set[str] = set()
+        result: list[Alumnus] = []
+        for _ in range(count):
+            person = self.person(institution.state)
+            program = rng.choice(programs)
+            allowed = [lv for lv in program.levels
+                       if (lv in ("certificate", "associate")) == community_college]
+            level = rng.choice(allowed or list(program.levels))
+            grad_year = rng.randint(FIRST_GRAD_YEAR, LAST_GRAD_YEAR)
+            grad_date = date(grad_year, *rng.choice(((5, 15), (5, 15), (5, 15), (12, 15), (8, 10))))
+            age = {"certificate": 24, "associate": 21, "bachelor": 22, "master": 26,
+                   "doctoral": 30}[level] + rng.choice((0, 0, 0, 1, 1, 2, 4, 9))
+            dob = date(grad_year - age, rng.randint(1, 12), rng.randint(1, 28))
+            while True:
+                student_id = str(rng.randrange(1, 10 ** (id_width - 2))).zfill(id_width)
+                if student_id not in used_ids:
+                    used_ids.add(student_id)
+                    break
+            former = None
+            if person.sex == "F" and rng.random() < 0.04:
+                former = self.names.last_name(rng)
+            roster_first = person.first_name
+            roster_last = person.last_name if rng.random() > 0.015 else typo(rng, person.last_name)
+            person.email = self.email_for(person.first_name, person.last_name) \
+                if rng.random() < 0.85 else None
+            street = (f"{rng.randint(1, 9999)} {rng.choice(catalog.STREET_NAMES)} "
+                      f"{rng.choice(catalog.STREET_TYPES)}") if rng.random() < 0.93 else None
+            postal = f"{person.zip3}{rng.randrange(0, 100):02d}" if rng.random() < 0.95 else None
+            phone = (f"({rng.randint(201, 989)}) 555-{rng.randrange(0, 10000):04d}"
+                     if rng.random() < 0.7 else None)
+            result.append(Alumnus(
+                institution=institution, student_id=student_id, person=person,
+                former_last_name=former,
+                suffix=rng.choice(("Jr.", "III", "II")) if person.sex == "M" and rng.random() < 0.03 else None,
+                date_of_birth=dob, phone=phone, street_address=street, postal_code=postal,
+                program=program, degree_level=level, graduation_date=grad_date,
+                roster_first_name=roster_first, roster_last_name=roster_last,
+            ))
+        # Two different people with the same name at one school (about 1%).
+        for _ in range(max(1, count // 100)):
+            a, b = rng.sample(result, 2) if len(result) >= 2 else (result[0], result[0])
+            if a is not b:
+                b.person.first_name = b.roster_first_name = a.person.first_name
+                b.person.last_name = b.roster_last_name = a.person.last_name
+                b.person.email = self.email_for(b.person.first_name, b.person.last_name)
+        for alumnus in result:
+            self._outcomes(alumnus)
+        return result
+
+    def _outcomes(self, alumnus: Alumnus) -> None:
+        """True outcomes: moves, marriage, jobs and further study after graduation."""
+        rng = self.rng
+        p = alumnus.person
+        years_since = SEARCH_DATE.year - alumnus.graduation_date.year
+        if rng.random() < 0.4:
+            alumnus.current_city, alumnus.current_state, _ = rng.choice(catalog.CITIES)
+        else:
+            alumnus.current_city, alumnus.current_state = p.city, p.state
+        if p.sex == "F" and years_since >= 2 and rng.random() < 0.04 * years_since:
+            alumnus.married_last_name = self.names.last_name(rng)
+        # Further study (NSC) first: it delays the first job.
+        study_rate = {"certificate": 0.15, "associate": 0.45, "bachelor": 0.22,
+                      "master": 0.08, "doctoral": 0.02}[alumnus.degree_level]
+        study_start = None
+        if rng.random() < study_rate:
+            next_level = {"certificate": "associate", "associate": "bachelor",
+                          "bachelor": "master", "master": "doctoral",
+                          "doctoral": "doctoral"}[alumnus.degree_level]
+            same_school = rng.random() < 0.3
+            college = (catalog.College(f"{alumnus.institution.unitid}-00",
+                                       alumnus.institution.name.upper(),
+                                       alumnus.institution.state or "", "4", "Public")
+                       if same_school else rng.choice(catalog.OTHER_COLLEGES))
+            program = alumnus.program if rng.random() < 0.6 else rng.choice(catalog.PROGRAMS)
+            begin = date(alumnus.graduation_date.year + rng.choice((0, 0, 1, 2)),
+                         rng.choice((1, 8)), rng.choice((15, 25)))
+            if begin <= alumnus.graduation_date:
+                begin = date(alumnus.graduation_date.year + 1, 1, 15)
+            years = {"associate": 2, "bachelor": 2, "master": 2, "doctoral": 5}[next_level]
+            end = date(begin.year + years, 5, 15)
+            if begin < SEARCH_DATE:
+                completed = end < SEARCH_DATE and rng.random() < 0.75
+                alumnus.enrollments.append(Enrollment(college, next_level, program, begin,
+                                                      min(end, SEARCH_DATE), completed))
+                study_start = begin
+        # Employment.
+        employed = rng.random() < {"certificate": 0.8, "associate": 0.78, "bachelor": 0.86,
+                                   "master": 0.9, "doctoral": 0.9}[alumnus.degree_level]
+        if study_start is not None and rng.random() < 0.5:
+            employed = employed and years_since >= 3
+        if rng.random() < 0.3:  # an internship before graduation
+            self._position(alumnus, _add_months(alumnus.graduation_date, -rng.randint(8, 14)),
+                           months=rng.randint(2, 4), in_field=True)
+        if employed:
+            start = _add_months(alumnus.graduation_date, rng.choice((0, 1, 1, 2, 3, 4, 6, 9, 14)))
+            in_field = rng.random() < 0.68
+            held = 0
+            while start < SEARCH_DATE:
+                months = rng.choice((14, 20, 26, 36, 48, 60))
+                self._position(alumnus, start, months=months, in_field=in_field)
+                held += 1
+                start = _add_months(start, months + rng.choice((0, 0, 1, 3)))
+                in_field = in_field or rng.random() < 0.3
+            if held and rng.random() < 0.85:
+                alumnus.positions[-1].end = None  # still there
+
+    def _position(self, alumnus: Alumnus, start: date, months: int, in_field: bool) -> None:
+        rng = self.rng
+        group = rng.choice(alumnus.program.soc_groups) if in_field else \
+            rng.choice(catalog.OUT_OF_FIELD_GROUPS)
+        sector = rng.choice(catalog.SOC_SECTORS[group])
+        end = _add_months(start, months)
+        alumnus.positions.append(Position(
+            employer=rng.choice(catalog.EMPLOYERS[sector]),
+            title=("Intern, " if start < alumnus.graduation_date else "") + rng.choice(catalog.TITLES[group]),
+            soc_group=group, naics_sector=sector, start=start,
+            end=None if end > SEARCH_DATE else end,
+            city=alumnus.current_city, state=alumnus.current_state,
+        ))
+
+    # -- profiles ---------------------------------------------------------------------------
+    def alumnus_profile(self, alumnus: Alumnus) -> Profile | None:
+        """The public profile of an alumnus, if they have one, with identity variations."""
+        rng = self.rng
+        if rng.random() > 0.72:
+            return None
+        p = alumnus.person
+        first = p.first_name
+        if first in self.names.nicknames and rng.random() < 0.2:
+            first = rng.choice(self.names.nicknames[first])
+        elif rng.random() < 0.03:
+            first = typo(rng, first)
+        last = alumnus.married_last_name or p.last_name
+        if alumnus.former_last_name and rng.random() < 0.3:
+            last = alumnus.former_last_name
+        if rng.random() < 0.02:
+            last = typo(rng, last)
+        if rng.random() < 0.5:
+            first, last = strip_accents(first), strip_accents(last)
+        email = None
+        if rng.random() < 0.25:
+            email = p.email if p.email and rng.random() < 0.7 else self.email_for(first, last)
+        education: list[Education] = []
+        if rng.random() < 0.9:
+            institution = alumnus.institution
+            grad_year = alumnus.graduation_date.year
+            end_year = grad_year if rng.random() < 0.88 else grad_year + rng.choice((-1, 1))
+            duration = {"certificate": 1, "associate": 2, "bachelor": 4, "master": 2,
+                        "doctoral": 5}[alumnus.degree_level]
+            education.append(Education(
+                school=rng.choice(institution.all_names) if rng.random() > 0.03
+                else typo(rng, institution.name),
+                degree=rng.choice(catalog.DEGREE_WORDS[alumnus.degree_level])
+                if rng.random() < 0.85 else None,
+                field_of_study=rng.choice(alumnus.program.field_variants)
+                if rng.random() < 0.8 else None,
+                start_year=end_year - duration if rng.random() < 0.7 else None,
+                end_year=end_year if rng.random() < 0.93 else None,
+            ))
+        for enrollment in alumnus.enrollments:
+            if rng.random() < 0.8:
+                education.append(Education(
+                    school=enrollment.college.name.title(),
+                    degree=rng.choice(catalog.DEGREE_WORDS[enrollment.level]),
+                    field_of_study=rng.choice(enrollment.program.field_variants),
+                    start_year=enrollment.begin.year,
+                    end_year=enrollment.end.year if enrollment.completed else None,
+                ))
+        rng.shuffle(education)
+        positions = [pos for pos in alumnus.positions if rng.random() < 0.95]
+        profile = Profile(
+            profile_id=self.new_profile_id(), first_name=first,
+            middle_name=(p.middle_name[0] + "." if p.middle_name and rng.random() < 0.15 else None),
+            last_name=last,
+            city=alumnus.current_city if rng.random() < 0.9 else None,
+            state=alumnus.current_state if rng.random() < 0.9 else None,
+            email=email, education=education, positions=positions,
+            updated_at=date(2026, rng.randint(1, 9), rng.randint(1, 28)),
+        )
+        alumnus.profile_id = profile.profile_id
+        return profile
+
+    def namesake_profile(self, alumnus: Alumnus) -> Profile:
+        """A different person with an alumnus's name: the hard negative matching must reject."""
+        profile = self.pool_profile()
+        profile.first_name = alumnus.person.first_name
+        profile.last_name = alumnus.person.last_name
+        return profile
+
+    def pool_profile(self) -> Profile:
+        """Someone who is not in any customer roster (most of the pool)."""
+        rng = self.rng
+        person = self.person(None)
+        education: list[Education] = []
+        if rng.random() < 0.85:
+            end_year = rng.randint(1995, 2025)
+            if rng.random() < 0.04:
+                # A customer school, outside the roster years or programs: a near miss.
+                school = rng.choice(rng.choice(self.institutions).all_names)
+                end_year = rng.randint(1995, FIRST_GRAD_YEAR - 1)
+            else:
+                school = rng.choice(catalog.NON_CUSTOMER_SCHOOLS)
+            program = rng.choice(catalog.PROGRAMS)
+            education.append(Education(school, rng.choice(catalog.DEGREE_WORDS["bachelor"]),
+                                       rng.choice(program.field_variants),
+                                       end_year - 4, end_year))
+        positions: list[Position] = []
+        start = date(rng.randint(1998, 2025), rng.randint(1, 12), 1)
+        for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
+            group = rng.choice(list(catalog.SOC_SECTORS))
+            sector = rng.choice(catalog.SOC_SECTORS[group])
+            months = rng.choice((12, 24, 36, 60))
+            end = _add_months(start, months)
+            positions.append(Position(rng.choice(catalog.EMPLOYERS[sector]),
+                                      rng.choice(catalog.TITLES[group]), group, sector, start,
+                                      None if end > SEARCH_DATE else end, person.city,
+                                      person.state))
+            start = end
+            if start > SEARCH_DATE:
+                break
+        return Profile(
+            profile_id=self.new_profile_id(), first_name=person.first_name,
+            middle_name=None, last_name=person.last_name, city=person.city,
+            state=person.state,
+            email=self.email_for(person.first_name, person.last_name) if rng.random() < 0.2
+            else None,
+            education=education, positions=positions,
+            updated_at=date(2026, rng.randint(1, 9), rng.randint(1, 28)),
+        )

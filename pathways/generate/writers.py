@@ -1,0 +1,250 @@
+"""Write the generated world as the files institutions and vendors really send."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+
+from pathways.config import STANDARD_ROSTER_COLUMNS, Institution
+from pathways.generate import catalog
+from pathways.generate.people import SEARCH_DATE, Alumnus, Profile, strip_accents
+
+NSC_COLUMNS: tuple[str, ...] = (
+    "Your Unique Identifier", "First Name", "Middle Initial", "Last Name", "Name Suffix",
+    "Requester Return Field", "Record Found Y/N", "Search Date", "College Code/Branch",
+    "College Name", "College State", "2-year / 4-year", "Public / Private", "Enrollment Begin",
+    "Enrollment End", "Enrollment Status", "Class Level", "Enrollment Major 1",
+    "Enrollment CIP 1", "Enrollment Major 2", "Enrollment CIP 2", "Graduated?",
+    "Graduation Date", "Degree Title", "Degree Major 1", "Degree Major 2", "Degree Major 3",
+    "Degree Major 4", "Degree CIP 1", "Degree CIP 2", "Degree CIP 3", "Degree CIP 4",
+    "College Sequence",
+)
+
+ROSTER_YEAR_RANGES: tuple[tuple[int, int], ...] = ((2016, 2018), (2019, 2021), (2022, 2025))
+
+# Header styles so header matching has real work to do.
+_HEADER_STYLES = ("snake", "mapped", "title", "fixed", "snake", "upper")
+
+
+def _header(column: str, style: str) -> str:
+    if style == "title":
+        return column.replace("_", " ").title()
+    if style == "upper":
+        return column.upper()
+    return column
+
+
+def _encodable(value: str, encoding: str) -> str:
+    """Registrar exports in legacy encodings lose what the code page cannot hold."""
+    try:
+        value.encode(encoding)
+    except UnicodeEncodeError:
+        return strip_accents(value)
+    return value
+
+
+def roster_rows(alumni: Iterable[Alumnus], index: int) -> Iterable[dict[str, str]]:
+    """Standard-column roster rows for alumni, in the institution's own value styles."""
+    date_style = catalog.ROSTER_DATE_STYLES[index % len(catalog.ROSTER_DATE_STYLES)]
+    degree_style = catalog.ROSTER_DEGREE_STYLES[index % len(catalog.ROSTER_DEGREE_STYLES)]
+    excel_mangled = index == 1  # this registrar's file went through Excel: ZIP zeros lost
+    for a in alumni:
+        postal = a.postal_code or ""
+        if excel_mangled:
+            postal = postal.lstrip("0")
+        yield {
+            "student_id": a.student_id,
+            "first_name": a.roster_first_name,
+            "middle_name": a.person.middle_name or "",
+            "last_name": a.roster_last_name,
+            "former_last_name": a.former_last_name or "",
+            "suffix": a.suffix or "",
+            "date_of_birth": a.date_of_birth.strftime(date_style),
+            "email": a.person.email or "",
+            "phone": a.phone or "",
+            "street_address": a.street_address or "",
+            "city": a.person.city,
+            "state": a.person.state,
+            "postal_code": postal,
+            "program_cip": a.program.cip,
+            "program_name": a.program.name,
+            "degree_level": degree_style[a.degree_level],
+            "graduation_date": a.graduation_date.strftime(date_style),
+        }
+
+
+def write_roster(path: Path, institution: Institution, index: int, alumni: list[Alumnus]) -> None:
+    """One roster file in the institution's configured shape."""
+    fmt = institution.roster
+    rows = list(roster_rows(alumni, index))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt.format == "fixed_width":
+        encoding = fmt.encoding or "utf-8"
+        with path.open("w", encoding=encoding, newline="") as handle:
+            for row in rows:
+                line = ""
+                for spec in fmt.layout:
+                    value = _encodable(row[spec.name], encoding)[: spec.width]
+                    line += value.ljust(spec.width)
+                handle.write(line.rstrip() + "\r\n")
+        return
+    # Delimited. No configured encoding means the file is Excel "Unicode text" (UTF-16).
+    encoding = fmt.encoding or "utf-16"
+    inverse = {std: raw for raw, std in fmt.column_map.items()}
+    style = _HEADER_STYLES[index % len(_HEADER_STYLES)]
+    header = [inverse.get(c) or _header(c, style) for c in STANDARD_ROSTER_COLUMNS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=fmt.delimiter or ",", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_encodable(row[c], encoding) for c in STANDARD_ROSTER_COLUMNS])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _terms(begin: date, end: date) -> list[tuple[date, date]]:
+    """Fall and spring terms between two dates."""
+    terms = []
+    year = begin.year
+    while True:
+        for start, stop in ((date(year, 1, 15), date(year, 5, 10)),
+                            (date(year, 8, 25), date(year, 12, 15))):
+            if start >= begin - timedelta(days=40) and stop <= end + timedelta(days=40):
+                terms.append((start, stop))
+        year += 1
+        if date(year, 1, 1) > end:
+            return terms
+
+
+def nsc_rows(alumni: Iterable[Alumnus]) -> Iterable[list[str]]:
+    """StudentTracker detail rows: one per enrolled term and one per credential."""
+    search = SEARCH_DATE.strftime("%Y%m%d")
+    degree_titles = {"associate": "ASSOCIATE OF SCIENCE", "bachelor": "BACHELOR OF SCIENCE",
+                     "master": "MASTER OF SCIENCE", "doctoral": "DOCTOR OF PHILOSOPHY"}
+    for a in alumni:
+        ident = [a.student_id, strip_accents(a.roster_first_name).upper(),
+                 (a.person.middle_name or "")[:1].upper(),
+                 strip_accents(a.roster_last_name).upper(), (a.suffix or "").upper().rstrip("."),
+                 a.student_id]
+        if not a.enrollments:
+            yield [*ident, "N", search] + [""] * 25
+            continue
+        for sequence, e in enumerate(a.enrollments, start=1):
+            college = [e.college.code, e.college.name, e.college.state, e.college.level,
+                       e.college.control]
+            major = e.program.name.upper()
+            class_level = "G" if e.level in ("master", "doctoral") else "J"
+            for term_begin, term_end in _terms(e.begin, e.end):
+                status = "F" if (term_begin.toordinal() + len(a.student_id)) % 5 else "H"
+                yield [*ident, "Y", search, *college, term_begin.strftime("%Y%m%d"),
+                       term_end.strftime("%Y%m%d"), status, class_level, major, e.program.cip,
+                       "", "", "N", "", "", "", "", "", "", "", "", "", "", str(sequence)]
+            if e.completed:
+                yield [*ident, "Y", search, *college, "", "", "", "", "", "", "", "", "Y",
+                       e.end.strftime("%Y%m%d"), degree_titles[e.level], major, "", "", "",
+                       e.program.cip, "", "", "", str(sequence)]
+
+
+def write_nsc(path: Path, alumni: list[Alumnus]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(NSC_COLUMNS)
+        writer.writerows(nsc_rows(alumni))
+
+
+def _month(value: date | None) -> str | None:
+    return value.strftime("%Y-%m") if value else None
+
+
+def profile_json(profile: Profile) -> bytes:
+    """One profile as a JSON line, the shape the profile vendor delivers."""
+    return orjson.dumps({
+        "profile_id": profile.profile_id,
+        "first_name": profile.first_name,
+        "middle_name": profile.middle_name,
+        "last_name": profile.last_name,
+        "full_name": " ".join(x for x in (profile.first_name, profile.middle_name,
+                                          profile.last_name) if x),
+        "location": {"city": profile.city, "state": profile.state},
+        "email": profile.email,
+        "education": [
+            {"school": e.school, "degree": e.degree, "field_of_study": e.field_of_study,
+             "start_year": e.start_year, "end_year": e.end_year}
+            for e in profile.education
+        ],
+        "positions": [
+            {"employer": p.employer, "title": p.title, "start_date": _month(p.start),
+             "end_date": _month(p.end), "location": {"city": p.city, "state": p.state}}
+            for p in profile.positions
+        ],
+        "updated_at": profile.updated_at.isoformat(),
+    })
+
+
+class ProfileFileWriter:
+    """Writes gzip JSON-lines files of at most ``per_file`` profiles each."""
+
+    def __init__(self, folder: Path, per_file: int = 250_000) -> None:
+        self.folder = folder
+        self.per_file = per_file
+        self.count = 0
+        self._handle: gzip.GzipFile | None = None
+        self._buffer: list[bytes] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, profile: Profile) -> None:
+        if self.count % self.per_file == 0:
+            self._flush()
+            if self._handle:
+                self._handle.close()
+            name = f"profiles_{self.count // self.per_file + 1:04d}.jsonl.gz"
+            self._handle = gzip.open(self.folder / name, "wb", compresslevel=1)
+        self._buffer.append(profile_json(profile))
+        self.count += 1
+        if len(self._buffer) >= 5000:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._handle and self._buffer:
+            self._handle.write(b"\n".join(self._buffer) + b"\n")
+        self._buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        if self._handle:
+            self._handle.close()
+            self._handle = None
+
+
+TRUTH_COLUMNS: tuple[str, ...] = (
+    "institution_id", "student_id", "profile_id", "graduation_date", "degree_level",
+    "program_cip", "employed_after_graduation", "months_to_first_job", "first_job_in_field",
+    "further_study", "current_state",
+)
+
+
+def truth_row(a: Alumnus) -> list[str]:
+    first = a.first_job_start
+    first_positions = [p for p in a.positions if p.start == first]
+    months = ((first.year - a.graduation_date.year) * 12 + first.month
+              - a.graduation_date.month) if first else None
+    in_field = (first_positions[0].soc_group in a.program.soc_groups) if first_positions else None
+    return [a.institution.id, a.student_id, a.profile_id or "", a.graduation_date.isoformat(),
+            a.degree_level, a.program.cip, str(first is not None).lower(),
+            "" if months is None else str(months),
+            "" if in_field is None else str(in_field).lower(),
+            str(bool(a.enrollments)).lower(), a.current_state]
+
+
+def write_truth(path: Path, alumni: list[Alumnus]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TRUTH_COLUMNS)
+        writer.writerows(truth_row(a) for a in alumni)

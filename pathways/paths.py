@@ -1,0 +1,28 @@
+"""Where Pathways finds its project files and writes its warehouse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_root() -> Path:
+    """The repository root (holds dbt_project.yml, profiles.yml and config/)."""
+    return Path(os.environ.get("PATHWAYS_PROJECT_ROOT", PROJECT_ROOT))
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file: env PATHWAYS_WAREHOUSE, default warehouse/pathways.duckdb."""
+    raw = os.environ.get("PATHWAYS_WAREHOUSE", "warehouse/pathways.duckdb")
+    path = Path(raw)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    return path
+
+
+def config_path() -> Path:
+    """The institutions YAML: env PATHWAYS_CONFIG, default config/institutions.yml."""
+    raw = os.environ.get("PATHWAYS_CONFIG")
+    return Path(raw) if raw else project_root() / "config" / "institutions.yml"
