@@ -1,0 +1,34 @@
+{# Trim, collapse inner whitespace, and turn empty strings into null. #}
+{% macro clean_text(column) -%}
+    nullif(regexp_replace(trim({{ column }}), '\s+', ' ', 'g'), '')
+{%- endmacro %}
+
+{# Lowercase, accents removed, curly apostrophes straightened: for comparing names. #}
+{% macro normalize_name(column) -%}
+    nullif(
+        trim(regexp_replace(
+            lower(strip_accents(replace({{ column }}, '’', ''''))),
+            '[^a-z'' -]', '', 'g'
+        )),
+        ''
+    )
+{%- endmacro %}
+
+{# Lowercase letters and digits only, for matching school names to aliases. #}
+{% macro normalize_key(column) -%}
+    nullif(regexp_replace(lower(strip_accents({{ column }})), '[^a-z0-9]', '', 'g'), '')
+{%- endmacro %}
+
+{# Months from one date to another, counting calendar months. #}
+{% macro months_between(start_date, end_date) -%}
+    (date_diff('month', date_trunc('month', {{ start_date }}), date_trunc('month', {{ end_date }})))
+{%- endmacro %}
+
+{# The date outcomes are measured at: var('as_of_date') or today. #}
+{% macro as_of_date() -%}
+    {%- if var('as_of_date', '') -%}
+        date '{{ var("as_of_date") }}'
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}

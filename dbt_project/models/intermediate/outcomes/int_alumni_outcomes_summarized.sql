@@ -1,0 +1,99 @@
+-- One row per alumnus: whether a profile was found, employment after graduation, months
+-- to first job, whether that job was in field, and NSC further education.
+with
+
+alumni as (
+
+    select * from {{ ref('int_alumni_deduplicated') }}
+
+),
+
+keys as (
+
+    select * from {{ ref('int_alumni_pseudonymized') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_alumni_profiles_linked') }}
+
+),
+
+positions as (
+
+    select * from {{ ref('int_alumni_positions_joined') }}
+
+),
+
+nsc as (
+
+    select * from {{ ref('int_nsc_records_linked') }}
+
+),
+
+first_jobs as (
+
+    select
+        alumni_key,
+        count(*) as n_positions,
+        min(months_after_graduation) as months_to_first_job,
+        arg_min(is_in_field, months_after_graduation * 1000 + position_index)
+            as first_job_is_in_field
+    from positions
+    group by alumni_key
+
+),
+
+nsc_summary as (
+
+    select
+        institution_id,
+        student_id,
+        bool_or(record_found) as is_nsc_found,
+        bool_or(is_after_graduation and record_type in ('enrollment', 'degree'))
+            as has_further_education,
+        bool_or(is_after_graduation and record_type = 'degree') as has_further_degree
+    from nsc
+    group by institution_id, student_id
+
+),
+
+final as (
+
+    select
+        alumni.institution_id,
+        alumni.student_id,
+        keys.alumni_key,
+        alumni.program_cip,
+        alumni.cip_series,
+        alumni.degree_level,
+        alumni.graduation_date,
+        alumni.graduation_year,
+        links.profile_id is not null as is_profile_found,
+        links.match_probability,
+        links.match_weight,
+        coalesce(first_jobs.n_positions, 0) as n_positions,
+        case when links.profile_id is not null then first_jobs.alumni_key is not null end
+            as is_employed_after_graduation,
+        first_jobs.months_to_first_job,
+        first_jobs.first_job_is_in_field,
+        coalesce(nsc_summary.is_nsc_found, false) as is_nsc_found,
+        coalesce(nsc_summary.has_further_education, false) as has_further_education,
+        coalesce(nsc_summary.has_further_degree, false) as has_further_degree
+    from alumni
+    inner join keys
+        on alumni.institution_id = keys.institution_id
+        and alumni.student_id = keys.student_id
+    left join links
+        on alumni.institution_id = links.institution_id
+        and alumni.student_id = links.student_id
+    left join first_jobs
+        on keys.alumni_key = first_jobs.alumni_key
+    left join nsc_summary
+        on alumni.institution_id = nsc_summary.institution_id
+        and alumni.student_id = nsc_summary.student_id
+
+)
+
+select * from final

@@ -1,0 +1,100 @@
+-- Positions of current profile versions, classified: job title to SOC 2018 major group
+-- and employer name to NAICS 2022 sector, each by the longest matching whole-word keyword.
+with
+
+positions as (
+
+    select * from {{ ref('stg_profiles__positions') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('int_profiles_deduplicated') }}
+
+),
+
+title_keywords as (
+
+    select * from {{ ref('soc_title_keywords') }}
+
+),
+
+employer_keywords as (
+
+    select * from {{ ref('naics_employer_keywords') }}
+
+),
+
+current_positions as (
+
+    select
+        positions.*,
+        ' ' || trim(regexp_replace(lower(positions.title), '[^a-z0-9]+', ' ', 'g')) || ' '
+            as title_words,
+        ' ' || trim(regexp_replace(lower(positions.employer_name), '[^a-z0-9]+', ' ', 'g'))
+        || ' ' as employer_words
+    from positions
+    inner join profiles
+        on positions._file_sha256 = profiles._file_sha256
+        and positions._source_row = profiles._source_row
+
+),
+
+title_matches as (
+
+    select
+        current_positions.profile_id,
+        current_positions.position_index,
+        title_keywords.soc_major_group
+    from current_positions
+    inner join title_keywords
+        on contains(current_positions.title_words, ' ' || title_keywords.keyword || ' ')
+    qualify row_number() over (
+        partition by current_positions.profile_id, current_positions.position_index
+        order by length(title_keywords.keyword) desc, title_keywords.soc_major_group
+    ) = 1
+
+),
+
+employer_matches as (
+
+    select
+        current_positions.profile_id,
+        current_positions.position_index,
+        employer_keywords.naics_sector
+    from current_positions
+    inner join employer_keywords
+        on contains(current_positions.employer_words, ' ' || employer_keywords.keyword || ' ')
+    qualify row_number() over (
+        partition by current_positions.profile_id, current_positions.position_index
+        order by length(employer_keywords.keyword) desc, employer_keywords.naics_sector
+    ) = 1
+
+),
+
+final as (
+
+    select
+        current_positions.profile_id,
+        current_positions.position_index,
+        current_positions.employer_name,
+        current_positions.title,
+        title_matches.soc_major_group,
+        employer_matches.naics_sector,
+        current_positions.started_on,
+        current_positions.ended_on,
+        current_positions.ended_on is null as is_current,
+        current_positions.city,
+        current_positions.state
+    from current_positions
+    left join title_matches
+        on current_positions.profile_id = title_matches.profile_id
+        and current_positions.position_index = title_matches.position_index
+    left join employer_matches
+        on current_positions.profile_id = employer_matches.profile_id
+        and current_positions.position_index = employer_matches.position_index
+
+)
+
+select * from final

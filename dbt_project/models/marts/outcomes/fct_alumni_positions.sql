@@ -1,0 +1,49 @@
+with
+
+positions as (
+
+    select * from {{ ref('int_alumni_positions_joined') }}
+
+),
+
+occupations as (
+
+    select * from {{ ref('soc_major_groups') }}
+
+),
+
+industries as (
+
+    select * from {{ ref('naics_sectors') }}
+
+),
+
+final as (
+
+    select
+        md5(positions.alumni_key || '|' || positions.position_index) as position_key,
+        positions.alumni_key,
+        positions.institution_id,
+        positions.employer_name,
+        positions.title,
+        positions.soc_major_group,
+        occupations.soc_major_group_title,
+        positions.naics_sector,
+        industries.naics_sector_title,
+        positions.city,
+        positions.state,
+        positions.started_on,
+        positions.ended_on,
+        positions.is_current,
+        cast(positions.months_after_graduation as integer) as months_after_graduation,
+        positions.is_in_field,
+        'profiles' as source_system
+    from positions
+    left join occupations
+        on positions.soc_major_group = occupations.soc_major_group
+    left join industries
+        on positions.naics_sector = industries.naics_sector
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+"""Scoring alumni against profiles with a trained model, then one-to-one resolution."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from splink import Linker
+from splink.backends.duckdb import DuckDBAPI
+
+from matching.features import alumni_features, profile_features
+from matching.resolve import resolve_one_to_one
+
+# Pairs below this probability are not even candidates (keeps review queues short).
+CANDIDATE_THRESHOLD = 0.2
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+def load_model(model: str | Path | dict) -> dict:
+    """A saved Splink model as a settings dict."""
+    if isinstance(model, dict):
+        return model
+    return json.loads(Path(model).read_text(encoding="utf-8"))
+
+
+def linker_for(con: duckdb.DuckDBPyConnection, left: str, right: str,
+               model: dict) -> Linker:
+    """A Linker over two feature tables already in ``con``."""
+    db_api = DuckDBAPI(connection=con)
+    left_df = db_api.register(left, dataset_display_name="alumni")
+    right_df = db_api.register(right, dataset_display_name="profiles")
+    return Linker([left_df, right_df], model, log_level=logging.WARNING)
+
+
+def oriented_pairs_sql(predictions: str) -> str:
+    """Predictions with the alumni side always on the left, whatever Splink's ordering."""
+    return f"""
+        select
+            case when source_dataset_l = 'alumni' then record_id_l else record_id_r end
+                as alumni_id,
+            case when source_dataset_l = 'alumni' then record_id_r else record_id_l end
+                as profile_id,
+            case when source_dataset_l = 'alumni' then institution_id_l else institution_id_r end
+                as institution_id,
+            match_probability,
+            match_weight
+        from {predictions}
+    """
+
+
+def score(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
+          model: str | Path | dict, *, connection: duckdb.DuckDBPyConnection | None = None,
+          candidate_threshold: float = CANDIDATE_THRESHOLD) -> pa.Table:
+    """Score and resolve. ``alumni`` has record_id, institution_id, graduation_year,
+    program_name and person columns; ``profiles`` has profile_id and person columns;
+    ``educations`` has profile_id, institution_id, end_year, field_of_study.
+
+    Returns institution_id, alumni_id, profile_id, match_probability, match_weight,
+    candidate_rank (1 = accepted one-to-one pair, 2 = runner-up kept for review).
+    Splink runs in its own DuckDB connection (an in-memory one unless given).
+    """
+    con = connection or duckdb.connect()
+    alumni_features(con, alumni, "alumni_features")
+    profile_features(con, profiles, educations, "profile_features")
+    linker = linker_for(con, "alumni_features", "profile_features", load_model(model))
+    predictions = linker.inference.predict(threshold_match_probability=candidate_threshold)
+    con.execute(f"create or replace temp table _pairs as "
+                f"{oriented_pairs_sql(predictions.physical_name)}")
+    resolve_one_to_one(con, "_pairs", "_resolved")
+    return con.sql("select * from _resolved order by institution_id, alumni_id, candidate_rank"
+                   ).to_arrow_table()

@@ -1,0 +1,158 @@
+"""Comparison settings and blocking rules for linking roster alumni to public profiles.
+
+Every comparison works on the columns ``matching.features`` produces. Levels go from most
+to least specific; Splink learns an m and u probability for each.
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+MODEL_VERSION = "1"
+
+
+def first_name_comparison() -> cl.CustomComparison:
+    """Exact, nickname-related (shared formal name), close spelling, else."""
+    return cl.CustomComparison(
+        output_column_name="first_name",
+        comparison_description="first name: exact, nickname, Jaro-Winkler",
+        comparison_levels=[
+            cll.NullLevel("first_name"),
+            cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+            cll.ArrayIntersectLevel("first_name_groups", min_intersection=1),
+            cll.JaroWinklerLevel("first_name", 0.92),
+            cll.JaroWinklerLevel("first_name", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def last_name_comparison() -> cl.CustomComparison:
+    """Exact (term-frequency adjusted for common surnames), former/maiden name, close
+    spelling, else (a changed name after marriage lands here and is not fatal)."""
+    return cl.CustomComparison(
+        output_column_name="last_name",
+        comparison_description="last name: exact, former name, Jaro-Winkler",
+        comparison_levels=[
+            cll.NullLevel("last_name"),
+            cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "former_last_name_l = last_name_r or last_name_l = former_last_name_r",
+                label_for_charts="former last name matches",
+            ),
+            cll.JaroWinklerLevel("last_name", 0.92),
+            cll.JaroWinklerLevel("last_name", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def email_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="email",
+        comparison_description="email: exact, same local part",
+        comparison_levels=[
+            cll.NullLevel("email"),
+            cll.ExactMatchLevel("email"),
+            cll.CustomLevel(
+                "split_part(email_l, '@', 1) = split_part(email_r, '@', 1)",
+                label_for_charts="same local part",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def school_comparison() -> cl.CustomComparison:
+    """School evidence: the profile lists this institution, with graduation year agreeing
+    with the education end year exactly, within one year, or not."""
+    same_school = "institution_id_l = institution_id_r"
+    return cl.CustomComparison(
+        output_column_name="school",
+        comparison_description="school listed and graduation year vs education end year",
+        comparison_levels=[
+            cll.CustomLevel(
+                "institution_id_l is null or institution_id_r is null"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(f"{same_school} and grad_year_l = grad_year_r",
+                            label_for_charts="same school, same year"),
+            cll.CustomLevel(f"{same_school} and abs(grad_year_l - grad_year_r) <= 1",
+                            label_for_charts="same school, year within 1"),
+            cll.CustomLevel(same_school, label_for_charts="same school"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def field_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="field",
+        comparison_description="program vs field of study",
+        comparison_levels=[
+            cll.NullLevel("field"),
+            cll.ExactMatchLevel("field"),
+            cll.JaroWinklerLevel("field", 0.85),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def location_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="location",
+        comparison_description="city and state",
+        comparison_levels=[
+            cll.NullLevel("state"),
+            cll.And(cll.ExactMatchLevel("city"), cll.ExactMatchLevel("state")),
+            cll.ExactMatchLevel("state"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def middle_initial_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="middle_initial",
+        comparison_description="middle initial",
+        comparison_levels=[
+            cll.NullLevel("middle_initial"),
+            cll.ExactMatchLevel("middle_initial"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def blocking_rules() -> list:
+    """Rules that generate candidate pairs. Each is an equi-join, so cost grows with the
+    number of people sharing a key, not with alumni x profiles."""
+    return [
+        block_on("first_name", "last_name"),
+        block_on("email"),
+        block_on("institution_id", "last_name"),
+        block_on("institution_id", "first_name", "grad_year"),
+        block_on("last_name", "state", "substr(first_name, 1, 1)"),
+    ]
+
+
+def settings(probability_two_random_records_match: float = 1e-5) -> SettingsCreator:
+    """The Pathways linkage settings (link_only: alumni on the left, profiles on the right)."""
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=probability_two_random_records_match,
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        comparisons=[
+            first_name_comparison(),
+            last_name_comparison(),
+            email_comparison(),
+            school_comparison(),
+            field_comparison(),
+            location_comparison(),
+            middle_initial_comparison(),
+        ],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["record_id"],
+    )

@@ -1,0 +1,90 @@
+"""Training the linkage model outside `dbt build`: u by random sampling, m by EM.
+
+The trained model is saved as versioned JSON under ``matching/models/`` together with
+Splink's match-weights and m/u charts as HTML. The dbt build only predicts with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from splink import Linker, block_on
+from splink.backends.duckdb import DuckDBAPI
+
+from matching import settings as model_settings
+from matching.features import alumni_features, profile_features
+
+log = logging.getLogger(__name__)
+
+# Blocks for EM: each leaves different comparisons free to be estimated.
+EM_BLOCKS = (
+    block_on("first_name", "last_name"),
+    block_on("institution_id", "grad_year"),
+    block_on("email"),
+)
+# Rules that are almost surely matches, to estimate the prior match probability.
+DETERMINISTIC_RULES = (
+    block_on("email"),
+    block_on("first_name", "last_name", "institution_id", "grad_year"),
+)
+
+
+# No agreement level may be treated as impossible for a true match: EM on clean training
+# blocks can drive an m probability to 0 (a weight of -80), which would veto any pair
+# with, say, a different middle initial. Floors keep every level's evidence finite.
+M_FLOOR = 0.005
+U_FLOOR = 1e-6
+
+
+def regularise(model: dict, m_floor: float = M_FLOOR, u_floor: float = U_FLOOR) -> dict:
+    """Floor m and u probabilities of every non-null level and renormalise per comparison."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for key, floor in (("m_probability", m_floor), ("u_probability", u_floor)):
+            values = [max(lv.get(key) or 0.0, floor) for lv in levels]
+            total = sum(values)
+            for level, value in zip(levels, values, strict=True):
+                level[key] = value / total
+    return model
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    model_path: Path
+    charts: list[Path]
+
+
+def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: Path, *,
+          version: str = model_settings.MODEL_VERSION, seed: int = 42,
+          max_pairs: float = 5e6) -> TrainedModel:
+    """Train on the given data and write ``pathways_match_v<version>.json`` and charts."""
+    con = duckdb.connect()
+    alumni_features(con, alumni, "alumni_features")
+    profile_features(con, profiles, educations, "profile_features")
+    db_api = DuckDBAPI(connection=con)
+    left = db_api.register("alumni_features", dataset_display_name="alumni")
+    right = db_api.register("profile_features", dataset_display_name="profiles")
+    linker = Linker([left, right], model_settings.settings(), log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(
+        list(DETERMINISTIC_RULES), recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in EM_BLOCKS:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_path = out_dir / f"pathways_match_v{version}.json"
+    model = regularise(linker.misc.save_model_to_json(overwrite=True))
+    model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    linker = Linker([left, right], model, log_level=logging.WARNING)
+    charts = []
+    for name, chart in (("match_weights", linker.visualisations.match_weights_chart()),
+                        ("m_u_parameters", linker.visualisations.m_u_parameters_chart())):
+        path = out_dir / f"pathways_match_v{version}.{name}.html"
+        path.write_text(chart.to_html(inline=True), encoding="utf-8")
+        charts.append(path)
+    return TrainedModel(model_path, charts)

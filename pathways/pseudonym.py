@@ -1,0 +1,60 @@
+"""Pseudonymous alumni keys: HMAC-SHA256 of institution and student id with a secret key.
+
+The key comes from the environment variable ``PATHWAYS_PSEUDONYM_KEY`` or from dlt secrets
+(``.dlt/secrets.toml``: ``[pathways] pseudonym_key = "..."``), never from the repository.
+The same key always gives the same alumni keys, so marts are stable across refreshes;
+rotating it changes every key (see README, "Pseudonymous keys").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+ENV_VAR = "PATHWAYS_PSEUDONYM_KEY"
+
+
+class MissingPseudonymKey(RuntimeError):
+    pass
+
+
+def pseudonym_key() -> bytes:
+    """The secret key, from the environment or dlt secrets."""
+    value = os.environ.get(ENV_VAR)
+    if not value:
+        import dlt
+
+        try:
+            value = dlt.secrets.get("pathways.pseudonym_key")
+        except Exception:  # dlt raises several config errors; any means "not configured"
+            value = None
+    if not value:
+        raise MissingPseudonymKey(
+            f"no pseudonym key: set {ENV_VAR} or add pseudonym_key under [pathways] in "
+            ".dlt/secrets.toml"
+        )
+    return str(value).encode("utf-8")
+
+
+def alumni_key(key: bytes, institution_id: str, student_id: str) -> str:
+    """The pseudonymous key of one alumnus (64 hex characters)."""
+    message = f"{institution_id}\x1f{student_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def ensure_local_key(secrets_file: Path) -> bool:
+    """Create ``secrets_file`` with a random key when no key is configured anywhere.
+    Returns True when a key was created (so the caller can say so)."""
+    try:
+        pseudonym_key()
+        return False
+    except MissingPseudonymKey:
+        pass
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    with secrets_file.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[pathways]\npseudonym_key = "{secrets.token_hex(32)}"\n')
+    secrets_file.chmod(0o600)
+    return True
