@@ -14,7 +14,13 @@ import pyarrow as pa
 
 from ingestion.headers import map_headers
 from ingestion.parsed import ParsedFile, QuarantinedRow, parse_date_text, text_table
-from ingestion.textfiles import FileRefused, decode, read_delimited, read_fixed_width, sniff_delimiter
+from ingestion.textfiles import (
+    FileRefused,
+    decode,
+    read_delimited,
+    read_fixed_width,
+    sniff_delimiter,
+)
 from pathways.config import REQUIRED_ROSTER_COLUMNS, STANDARD_ROSTER_COLUMNS, Institution
 
 DATE_COLUMNS = ("date_of_birth", "graduation_date")

@@ -53,8 +53,11 @@ def ensure_local_key(secrets_file: Path) -> bool:
         return False
     except MissingPseudonymKey:
         pass
+    key = secrets.token_hex(32)
     secrets_file.parent.mkdir(parents=True, exist_ok=True)
     with secrets_file.open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[pathways]\npseudonym_key = "{secrets.token_hex(32)}"\n')
+        handle.write(f'\n[pathways]\npseudonym_key = "{key}"\n')
     secrets_file.chmod(0o600)
+    # dlt has already read its (then missing) secrets file in this process.
+    os.environ[ENV_VAR] = key
     return True

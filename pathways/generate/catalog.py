@@ -125,8 +125,8 @@ TITLES: dict[str, tuple[str, ...]] = {
     "33": ("Police Officer", "Correctional Officer", "Security Officer"),
     "35": ("Line Cook", "Chef", "Server", "Barista"),
     "41": ("Sales Associate", "Account Executive", "Sales Representative", "Cashier"),
-    "43": ("Administrative Assistant", "Office Manager Assistant", "Customer Service Representative",
-           "Receptionist"),
+    "43": ("Administrative Assistant", "Office Manager Assistant",
+           "Customer Service Representative", "Receptionist"),
     "47": ("Electrician", "Apprentice Electrician", "Carpenter"),
     "49": ("Maintenance Technician", "HVAC Technician", "Mechanic"),
 }

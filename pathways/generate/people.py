@@ -230,12 +230,15 @@ class World:
         programs = [p for p in catalog.PROGRAMS
                     if (community_college and {"certificate", "associate"} & set(p.levels))
                     or (not community_college and {"bachelor", "master"} & set(p.levels))]
+        # Each institution offers some programs, a few large and many small (Zipf-like).
+        offered = rng.sample(programs, min(10, len(programs)))
+        popularity = [1 / (rank + 1) for rank in range(len(offered))]
         id_width = (8, 9, 7, 10, 8, 9)[index % 6]
         used_ids: set[str] = set()
         result: list[Alumnus] = []
         for _ in range(count):
             person = self.person(institution.state)
-            program = rng.choice(programs)
+            program = rng.choices(offered, weights=popularity, k=1)[0]
             allowed = [lv for lv in program.levels
                        if (lv in ("certificate", "associate")) == community_college]
             level = rng.choice(allowed or list(program.levels))
@@ -264,7 +267,8 @@ class World:
             result.append(Alumnus(
                 institution=institution, student_id=student_id, person=person,
                 former_last_name=former,
-                suffix=rng.choice(("Jr.", "III", "II")) if person.sex == "M" and rng.random() < 0.03 else None,
+                suffix=(rng.choice(("Jr.", "III", "II"))
+                        if person.sex == "M" and rng.random() < 0.03 else None),
                 date_of_birth=dob, phone=phone, street_address=street, postal_code=postal,
                 program=program, degree_level=level, graduation_date=grad_date,
                 roster_first_name=roster_first, roster_last_name=roster_last,
@@ -345,7 +349,8 @@ class World:
         end = _add_months(start, months)
         alumnus.positions.append(Position(
             employer=rng.choice(catalog.EMPLOYERS[sector]),
-            title=("Intern, " if start < alumnus.graduation_date else "") + rng.choice(catalog.TITLES[group]),
+            title=(("Intern, " if start < alumnus.graduation_date else "")
+                   + rng.choice(catalog.TITLES[group])),
             soc_group=group, naics_sector=sector, start=start,
             end=None if end > SEARCH_DATE else end,
             city=alumnus.current_city, state=alumnus.current_state,

@@ -204,7 +204,8 @@ class ProfileFileWriter:
             if self._handle:
                 self._handle.close()
             name = f"profiles_{self.count // self.per_file + 1:04d}.jsonl.gz"
-            self._handle = gzip.open(self.folder / name, "wb", compresslevel=1)
+            # Closed in write() when the next file starts, and in close().
+            self._handle = gzip.open(self.folder / name, "wb", compresslevel=1)  # noqa: SIM115
         self._buffer.append(profile_json(profile))
         self.count += 1
         if len(self._buffer) >= 5000:

@@ -35,8 +35,9 @@ final as (
     inner join alumni
         on matches.alumni_id = alumni.alumni_record_id
     inner join keys
-        on alumni.institution_id = keys.institution_id
-        and alumni.student_id = keys.student_id
+        on
+            alumni.institution_id = keys.institution_id
+            and alumni.student_id = keys.student_id
     where
         matches.candidate_rank = 1
         and matches.match_probability >= {{ var('match_threshold') }}

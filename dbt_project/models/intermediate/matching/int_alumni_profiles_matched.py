@@ -5,9 +5,8 @@ Uses the committed, trained model (var `match_model`), its own in-memory DuckDB 
 candidate rank: rank 1 is the accepted pair, rank 2 the runner-up kept for review.
 """
 
-from pathways.paths import project_root
-
 from matching.predict import score
+from pathways.paths import project_root
 
 
 def model(dbt, session):

@@ -83,16 +83,19 @@ final as (
         coalesce(nsc_summary.has_further_degree, false) as has_further_degree
     from alumni
     inner join keys
-        on alumni.institution_id = keys.institution_id
-        and alumni.student_id = keys.student_id
+        on
+            alumni.institution_id = keys.institution_id
+            and alumni.student_id = keys.student_id
     left join links
-        on alumni.institution_id = links.institution_id
-        and alumni.student_id = links.student_id
+        on
+            alumni.institution_id = links.institution_id
+            and alumni.student_id = links.student_id
     left join first_jobs
         on keys.alumni_key = first_jobs.alumni_key
     left join nsc_summary
-        on alumni.institution_id = nsc_summary.institution_id
-        and alumni.student_id = nsc_summary.student_id
+        on
+            alumni.institution_id = nsc_summary.institution_id
+            and alumni.student_id = nsc_summary.student_id
 
 )
 

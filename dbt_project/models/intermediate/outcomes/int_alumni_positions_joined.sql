@@ -58,8 +58,9 @@ final as (
         crosswalk.soc_major_group is not null as is_in_field
     from joined
     left join crosswalk
-        on joined.cip_series = crosswalk.cip_series
-        and joined.soc_major_group = crosswalk.soc_major_group
+        on
+            joined.cip_series = crosswalk.cip_series
+            and joined.soc_major_group = crosswalk.soc_major_group
 
 )
 

@@ -30,11 +30,13 @@ final as (
         aliases.alias_key is not null as is_same_institution
     from records
     inner join alumni
-        on records.institution_id = alumni.institution_id
-        and records.student_id = alumni.student_id
+        on
+            records.institution_id = alumni.institution_id
+            and records.student_id = alumni.student_id
     left join aliases
-        on records.institution_id = aliases.institution_id
-        and {{ normalize_key('records.college_name') }} = aliases.alias_key
+        on
+            records.institution_id = aliases.institution_id
+            and {{ normalize_key('records.college_name') }} = aliases.alias_key
 
 )
 

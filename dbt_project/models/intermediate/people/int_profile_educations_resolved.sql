@@ -25,8 +25,9 @@ current_educations as (
     select educations.*
     from educations
     inner join profiles
-        on educations._file_sha256 = profiles._file_sha256
-        and educations._source_row = profiles._source_row
+        on
+            educations._file_sha256 = profiles._file_sha256
+            and educations._source_row = profiles._source_row
 
 ),
 

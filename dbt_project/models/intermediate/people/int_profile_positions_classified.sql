@@ -36,8 +36,9 @@ current_positions as (
         || ' ' as employer_words
     from positions
     inner join profiles
-        on positions._file_sha256 = profiles._file_sha256
-        and positions._source_row = profiles._source_row
+        on
+            positions._file_sha256 = profiles._file_sha256
+            and positions._source_row = profiles._source_row
 
 ),
 
@@ -89,11 +90,13 @@ final as (
         current_positions.state
     from current_positions
     left join title_matches
-        on current_positions.profile_id = title_matches.profile_id
-        and current_positions.position_index = title_matches.position_index
+        on
+            current_positions.profile_id = title_matches.profile_id
+            and current_positions.position_index = title_matches.position_index
     left join employer_matches
-        on current_positions.profile_id = employer_matches.profile_id
-        and current_positions.position_index = employer_matches.position_index
+        on
+            current_positions.profile_id = employer_matches.profile_id
+            and current_positions.position_index = employer_matches.position_index
 
 )
 

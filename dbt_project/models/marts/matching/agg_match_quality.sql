@@ -49,7 +49,8 @@ depth as (
         count(*) filter (
             where exists (
                 select 1 from educations
-                where educations.profile_id = links.profile_id
+                where
+                    educations.profile_id = links.profile_id
                     and educations.institution_id = links.institution_id
             )
         ) as n_with_school_listed

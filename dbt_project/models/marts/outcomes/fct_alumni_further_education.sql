@@ -42,8 +42,9 @@ final as (
         'nsc' as source_system
     from records
     inner join keys
-        on records.institution_id = keys.institution_id
-        and records.student_id = keys.student_id
+        on
+            records.institution_id = keys.institution_id
+            and records.student_id = keys.student_id
     where
         records.is_after_graduation
         and records.record_type in ('enrollment', 'degree')

@@ -27,15 +27,15 @@ unnested as (
 final as (
 
     select
-        profile_id,
-        _file_sha256,
-        _source_row,
-        education_index,
-        {{ clean_text('entry.school') }} as school_name,
-        {{ clean_text('entry.degree') }} as degree_text,
-        {{ clean_text('entry.field_of_study') }} as field_of_study,
-        entry.start_year as start_year,
-        entry.end_year as end_year
+        unnested.profile_id,
+        unnested._file_sha256,
+        unnested._source_row,
+        unnested.education_index,
+        {{ clean_text('unnested.entry.school') }} as school_name,
+        {{ clean_text('unnested.entry.degree') }} as degree_text,
+        {{ clean_text('unnested.entry.field_of_study') }} as field_of_study,
+        unnested.entry.start_year,
+        unnested.entry.end_year
     from unnested
 
 )

@@ -27,16 +27,16 @@ unnested as (
 final as (
 
     select
-        profile_id,
-        _file_sha256,
-        _source_row,
-        position_index,
-        {{ clean_text('entry.employer') }} as employer_name,
-        {{ clean_text('entry.title') }} as title,
-        try_strptime(entry.start_date, '%Y-%m')::date as started_on,
-        try_strptime(entry.end_date, '%Y-%m')::date as ended_on,
-        {{ clean_text('entry.location.city') }} as city,
-        upper({{ clean_text('entry.location.state') }}) as state
+        unnested.profile_id,
+        unnested._file_sha256,
+        unnested._source_row,
+        unnested.position_index,
+        {{ clean_text('unnested.entry.employer') }} as employer_name,
+        {{ clean_text('unnested.entry.title') }} as title,
+        try_strptime(unnested.entry.start_date, '%Y-%m')::date as started_on,
+        try_strptime(unnested.entry.end_date, '%Y-%m')::date as ended_on,
+        {{ clean_text('unnested.entry.location.city') }} as city,
+        upper({{ clean_text('unnested.entry.location.state') }}) as state
     from unnested
 
 )

@@ -46,25 +46,27 @@ cleaned as (
 conformed as (
 
     select
-        cleaned.* exclude (postal_code_raw, program_cip_raw),
+        cleaned.* exclude (postal_code_raw, program_cip_raw),  -- noqa: RF02
         case
-            when regexp_full_match(postal_code_raw, '[0-9]{3,4}')
-                then lpad(postal_code_raw, 5, '0')
-            when regexp_full_match(postal_code_raw, '[0-9]{5}(-?[0-9]{4})?')
-                then left(postal_code_raw, 5)
+            when regexp_full_match(cleaned.postal_code_raw, '[0-9]{3,4}')
+                then lpad(cleaned.postal_code_raw, 5, '0')
+            when regexp_full_match(cleaned.postal_code_raw, '[0-9]{5}(-?[0-9]{4})?')
+                then left(cleaned.postal_code_raw, 5)
         end as postal_code,
         case
-            when regexp_full_match(program_cip_raw, '[0-9]{2}\.[0-9]{4}')
-                then program_cip_raw
-            when regexp_full_match(program_cip_raw, '[0-9]\.[0-9]{1,4}')
-                then lpad(split_part(program_cip_raw, '.', 1), 2, '0')
-                || '.' || rpad(split_part(program_cip_raw, '.', 2), 4, '0')
-            when regexp_full_match(program_cip_raw, '[0-9]{2}\.[0-9]{1,3}')
-                then split_part(program_cip_raw, '.', 1)
-                || '.' || rpad(split_part(program_cip_raw, '.', 2), 4, '0')
-            when regexp_full_match(program_cip_raw, '[0-9]{6}')
-                then left(program_cip_raw, 2) || '.' || right(program_cip_raw, 4)
-            else program_cip_raw
+            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{2}\.[0-9]{4}')
+                then cleaned.program_cip_raw
+            when regexp_full_match(cleaned.program_cip_raw, '[0-9]\.[0-9]{1,4}')
+                then
+                    lpad(split_part(cleaned.program_cip_raw, '.', 1), 2, '0')
+                    || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
+            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{2}\.[0-9]{1,3}')
+                then
+                    split_part(cleaned.program_cip_raw, '.', 1)
+                    || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
+            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{6}')
+                then left(cleaned.program_cip_raw, 2) || '.' || right(cleaned.program_cip_raw, 4)
+            else cleaned.program_cip_raw
         end as program_cip,
         degree_levels.degree_level
     from cleaned

@@ -1,0 +1,42 @@
+# Pathways developer entry points. Quick start: `make demo`, then `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo_data
+DEMO_INSTITUTIONS ?= 4
+DEMO_ALUMNI ?= 8000
+DEMO_PROFILES ?= 80000
+DEMO_SEED ?= 7
+export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
+
+.PHONY: install demo test lint pytest docs clean
+
+$(BIN)/pathways: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/pathways ## create .venv and install Pathways with its dev tools
+
+demo: install ## generate demo data, run a full refresh, print the summary
+	rm -rf $(DEMO_DIR) $(PATHWAYS_WAREHOUSE)
+	$(BIN)/pathways generate --out $(DEMO_DIR) --institutions $(DEMO_INSTITUTIONS) \
+		--alumni $(DEMO_ALUMNI) --profiles $(DEMO_PROFILES) --seed $(DEMO_SEED)
+	$(BIN)/pathways refresh --landing $(DEMO_DIR)
+	$(BIN)/pathways match evaluate --truth $(DEMO_DIR)
+
+test: install lint pytest ## lint (ruff, sqlfluff) and run all tests (unit, dbt, end-to-end)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models
+
+pytest: install
+	$(BIN)/pytest
+
+docs: install ## build the dbt docs site (lineage) into target/
+	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+
+clean:
+	rm -rf $(DEMO_DIR) warehouse target logs

@@ -1,0 +1,255 @@
+"""The `pathways` command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pathways.config import load_config
+from pathways.paths import project_root, warehouse_path
+
+app = typer.Typer(
+    help="Pathways: alumni outcomes warehouse (dlt -> DuckDB -> dbt -> Splink -> marts).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+match_app = typer.Typer(help="Train and evaluate the linkage model.", no_args_is_help=True)
+app.add_typer(match_app, name="match")
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+@app.command()
+def institutions(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (id, name, unitid).")] = False,
+) -> None:
+    """List the institutions configured in config/institutions.yml."""
+    config = load_config()
+    if as_json:
+        out.print_json(json.dumps([{"id": i.id, "name": i.name, "unitid": i.unitid}
+                                   for i in config.institutions]))
+        return
+    table = Table("id", "name", "unitid", "roster format")
+    for i in config.institutions:
+        fmt = i.roster.format + (f" ({i.roster.delimiter!r})" if i.roster.delimiter else "")
+        table.add_row(i.id, i.name, i.unitid, fmt)
+    out.print(table)
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Landing folder to write.")],
+    n_institutions: Annotated[int, typer.Option(
+        "--institutions", min=1, help="Use the first N configured institutions.")] = 4,
+    n_alumni: Annotated[int, typer.Option("--alumni", min=1, help="Total alumni.")] = 4000,
+    n_profiles: Annotated[int, typer.Option("--profiles", min=1,
+                                            help="Total profiles in the pool.")] = 40000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 7,
+) -> None:
+    """Generate realistic demo data: rosters, NSC returns, a profile pool, and ground truth."""
+    from pathways.generate import generate as run_generate
+
+    config = load_config()
+    if n_institutions > len(config.institutions):
+        raise typer.BadParameter(
+            f"only {len(config.institutions)} institutions are configured",
+            param_hint="--institutions")
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(f"generate {step}", total=total)
+            progress.update(tasks[step], completed=done)
+
+        try:
+            summary = run_generate(out_dir, config.institutions[:n_institutions], n_alumni,
+                                   n_profiles, seed, report)
+        except ValueError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    out.print(f"Wrote {out_dir}: {summary.institutions} institutions, {summary.alumni} alumni "
+              f"({summary.alumni_with_profile} with a profile), {summary.profiles} profiles, "
+              f"{summary.roster_files} roster files, {summary.nsc_files} NSC files.")
+
+
+def _print_results(results: list, as_json: bool) -> None:
+    if as_json:
+        for result in results:
+            out.print(json.dumps(result.to_dict(), ensure_ascii=False), soft_wrap=True)
+        return
+    table = Table("file", "kind", "institution", "read", "loaded", "quarantined", "status")
+    table.columns[0].overflow = "fold"
+    for r in results:
+        colour = {"loaded": "green", "skipped": "yellow", "refused": "red"}[r.status]
+        table.add_row(r.file, r.kind, r.institution_id or "", str(r.rows_read),
+                      str(r.rows_loaded), str(r.rows_quarantined), f"[{colour}]{r.status}")
+    out.print(table)
+    for r in results:
+        for message in r.errors:
+            console.print(f"[red]{r.file}[/red]: {message}" if r.status != "refused"
+                          else f"[red]refused[/red] {message}")
+        for message in r.warnings:
+            console.print(f"[yellow]{r.file}[/yellow]: {message}")
+
+
+def _ingest(landing: Path | None, file: Path | None, kind: str | None,
+            institution: str | None, warehouse: Path, as_json: bool) -> list:
+    from ingestion.runner import Ingestor, LandingFile, discover
+
+    config = load_config()
+    if file is not None:
+        if kind is None:
+            raise typer.BadParameter("--kind is needed with a FILE", param_hint="--kind")
+        files = [LandingFile(file, kind, institution)]
+    else:
+        if landing is None or not landing.is_dir():
+            raise typer.BadParameter(f"landing folder {landing} does not exist",
+                                     param_hint="--landing")
+        try:
+            files = discover(landing, config)
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0]), param_hint="--landing") from exc
+    with Ingestor(warehouse, config) as ingestor:
+        ingestor.load_reference()
+        if as_json:
+            results = ingestor.ingest_many(files)
+        else:
+            with _progress() as progress:
+                task = progress.add_task("ingest files", total=len(files))
+                results = ingestor.ingest_many(files, lambda _r: progress.advance(task))
+    _print_results(results, as_json)
+    return results
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path | None, typer.Argument(help="One file to load (else --landing).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing folder to scan.")] = None,
+    kind: Annotated[str | None, typer.Option(help="roster, nsc or profiles (with FILE).")] = None,
+    institution: Annotated[str | None, typer.Option(
+        help="Institution id (required for roster and nsc files).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Load new files into the warehouse's raw schema (the same content twice adds nothing).
+
+    Exits 1 when any file was refused; rows quarantined within a loaded file do not fail.
+    """
+    if file is None and landing is None:
+        landing = Path("landing")
+    results = _ingest(landing, file, kind, institution, warehouse_path(), as_json)
+    if any(r.status == "refused" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_summary(warehouse: Path) -> None:
+    from pathways.summary import institution_summaries
+
+    table = Table("institution", "alumni", "found", "employed*", "further study",
+                  "top employers (current)", title="Alumni outcomes by institution")
+    for s in institution_summaries(warehouse):
+        table.add_row(f"{s.institution_name} ({s.institution_id})", f"{s.n_alumni:,}",
+                      f"{s.n_found:,} ({s.found_rate:.0%})", f"{s.employment_rate:.1%}",
+                      f"{s.further_education_rate:.1%}", s.top_employers)
+    out.print(table)
+    out.print("* employed after graduation, among alumni whose profile was found.")
+
+
+@app.command()
+def refresh(
+    landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models.")] = False,
+) -> None:
+    """Ingest new files, run `dbt build` (models and tests), and print the summary."""
+    from pathways.dbt_runner import run_dbt
+    from pathways.pseudonym import ENV_VAR, ensure_local_key
+
+    warehouse = warehouse_path()
+    if ensure_local_key(Path.cwd() / ".dlt" / "secrets.toml"):
+        console.print(f"[yellow]created a local pseudonym key in .dlt/secrets.toml "
+                      f"(set {ENV_VAR} in production; see README)")
+    if landing is not None:
+        results = _ingest(landing, None, None, None, warehouse, as_json=False)
+        if any(r.status == "refused" for r in results):
+            console.print("[yellow]some files were refused; building with what loaded")
+    refresh_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    command = ["build"] + (["--full-refresh"] if full else [])
+    with _progress() as progress:
+        task = progress.add_task("dbt build", total=None)
+        outcome = run_dbt(
+            command, warehouse, {"refresh_id": refresh_id},
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if not outcome.success:
+        console.print("[red]dbt build failed:[/red]")
+        for node, message in outcome.failures:
+            console.print(f"  [red]{node}[/red]: {message.strip().splitlines()[-1]}")
+        raise typer.Exit(1)
+    out.print(f"Refresh {refresh_id} built {outcome.n_nodes} nodes into {warehouse}.")
+    _print_summary(warehouse)
+
+
+@app.command()
+def summary() -> None:
+    """Print the per-institution outcome summary from the marts."""
+    _print_summary(warehouse_path())
+
+
+@match_app.command("train")
+def match_train(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = Path(
+        "matching/models"),
+    seed: Annotated[int, typer.Option(help="Seed for u sampling.")] = 42,
+) -> None:
+    """Train the linkage model on the warehouse's current alumni and profiles.
+
+    Estimates u by random sampling and m by EM over several blocks, then writes
+    pathways_match_v<N>.json and its charts. Needs a warehouse built at least up to the
+    intermediate layer (e.g. `pathways refresh` once, or `dbt build --exclude
+    int_alumni_profiles_matched+`).
+    """
+    from matching.train import train
+    from matching.warehouse import read_inputs
+
+    inputs = read_inputs(warehouse_path())
+    with console.status("training (u by sampling, m by EM)"):
+        trained = train(inputs.alumni, inputs.profiles, inputs.educations,
+                        out_dir if out_dir.is_absolute() else project_root() / out_dir,
+                        seed=seed)
+    out.print(f"model: {trained.model_path}")
+    for chart in trained.charts:
+        out.print(f"chart: {chart}")
+
+
+@match_app.command("evaluate")
+def match_evaluate(
+    truth: Annotated[Path, typer.Option(help="Generated landing folder (its _truth/) or CSV.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare accepted links with ground truth: precision, recall, F1 and breadth."""
+    from matching.evaluate import evaluate
+
+    truth_csv = truth / "_truth" / "alumni.csv" if truth.is_dir() else truth
+    scores = evaluate(warehouse_path(), truth_csv)
+    if as_json:
+        out.print_json(json.dumps([s.as_dict() for s in scores]))
+        return
+    table = Table("threshold", "precision", "recall", "F1", "breadth", "findable", "TP", "FP",
+                  "FN", title="Linkage against ground truth")
+    for s in scores:
+        table.add_row(f"{s.threshold:.2f}", f"{s.precision:.4f}", f"{s.recall:.4f}",
+                      f"{s.f1:.4f}", f"{s.breadth:.1%}", f"{s.findable:.1%}",
+                      str(s.true_positives), str(s.false_positives), str(s.false_negatives))
+    out.print(table)

@@ -1,0 +1,86 @@
+"""Running dbt against the Pathways project in a child process, with progress.
+
+dbt runs as its own process so that its DuckDB connection is closed when it finishes and
+the warehouse can be opened again (read-only by analysts, or by the next step). Progress
+comes from dbt's JSON log lines; failures from ``target/run_results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pathways.paths import project_root
+
+
+@dataclass
+class DbtOutcome:
+    """What a dbt command did: success, and the nodes that failed with their messages."""
+
+    success: bool
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    n_nodes: int = 0
+    log_tail: list[str] = field(default_factory=list)
+
+
+def dbt_executable() -> str:
+    """The dbt script installed next to this Python."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(command: list[str], warehouse: Path, dbt_vars: dict | None = None,
+            on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
+    """Run ``dbt <command>`` for the project against ``warehouse``.
+
+    ``on_progress(done, total)`` is called as each node (model, test, seed) finishes.
+    """
+    root = project_root()
+    env = dict(os.environ)
+    env["PATHWAYS_WAREHOUSE"] = str(warehouse.resolve())
+    env.setdefault("DBT_LOG_PATH", str(warehouse.resolve().parent / "logs"))
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    target = root / "target"
+    args = [dbt_executable(), *command, "--project-dir", str(root), "--profiles-dir", str(root),
+            "--log-format", "json", "--target-path", str(target)]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    run_results = target / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    tail: list[str] = []
+    done = total = 0
+    with subprocess.Popen(args, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                tail = [*tail[-40:], line.rstrip()]
+                continue
+            info = event.get("info", {})
+            if info.get("level") in ("error", "warn"):
+                tail = [*tail[-40:], info.get("msg", "")]
+            name = info.get("name", "")
+            if name == "LogStartLine":
+                total = event.get("data", {}).get("total", total)
+            elif name.startswith("Log") and name.endswith("Result"):
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+        returncode = process.wait()
+    outcome = DbtOutcome(success=returncode == 0, log_tail=tail)
+    if run_results.exists():
+        results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+        outcome.n_nodes = len(results)
+        for result in results:
+            if result.get("status") in ("error", "fail", "runtime error"):
+                outcome.failures.append((result["unique_id"], result.get("message") or ""))
+    if not outcome.success and not outcome.failures:
+        outcome.failures.append(("dbt", "\n".join(tail[-10:]) or f"exit code {returncode}"))
+    return outcome

@@ -1,0 +1,168 @@
+"""End to end: generate small data, refresh through the CLI, check marts against the truth.
+
+Floors here are derived from the demo-scale goals (precision >= 0.98, recall >= 0.95 of
+findable alumni) relaxed for small, noisier data; see README "Match quality".
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from matching.evaluate import evaluate
+from pathways.pseudonym import alumni_key
+
+pytestmark = pytest.mark.e2e
+
+KEY = "e2e-test-key"
+BIN = Path(sys.executable).parent
+IDENTIFIER_COLUMNS = {"student_id", "first_name", "middle_name", "last_name", "former_last_name",
+                      "email", "phone", "phone_digits", "date_of_birth", "street_address",
+                      "postal_code", "profile_id", "ssn"}
+
+
+def _run(args, env, cwd):
+    return subprocess.run([str(BIN / "pathways"), *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "PATHWAYS_WAREHOUSE": str(root / "wh.duckdb"),
+           "PATHWAYS_PSEUDONYM_KEY": KEY, "COLUMNS": "200"}
+    landing = root / "landing"
+    generated = _run(["generate", "--out", str(landing), "--institutions", "3",
+                      "--alumni", "1800", "--profiles", "15000", "--seed", "21"], env, root)
+    assert generated.returncode == 0, generated.stderr
+    refreshed = _run(["refresh", "--landing", str(landing)], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    return root, env, landing, refreshed
+
+
+def _query(root, sql, params=()):
+    con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def _truth(landing):
+    with (landing / "_truth" / "alumni.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["alumni_key"] = alumni_key(KEY.encode(), row["institution_id"], row["student_id"])
+    return rows
+
+
+def test_refresh_builds_every_mart_and_prints_the_summary(built):
+    root, _, _, refreshed = built
+    marts = {r[0] for r in _query(root, "select table_name from information_schema.tables "
+                                        "where table_schema = 'marts'")}
+    assert {"dim_alumni", "fct_alumni_positions", "fct_alumni_further_education",
+            "agg_outcomes_by_program", "agg_match_quality"} <= marts
+    assert _query(root, "select count(*) from marts.dim_alumni")[0][0] == 1800
+    assert "Northfield State University" in refreshed.stdout
+    assert "Alumni outcomes by institution" in refreshed.stdout
+
+
+def test_marts_hold_no_direct_identifiers(built, config):
+    root, _, landing, _ = built
+    columns = _query(root, "select table_name, column_name, data_type from "
+                           "information_schema.columns where table_schema = 'marts'")
+    assert not [c for c in columns if c[1] in IDENTIFIER_COLUMNS]
+    truth = _truth(landing)
+    ids = {r["student_id"] for r in truth}
+    for table, column, data_type in columns:
+        if data_type != "VARCHAR":
+            continue
+        values = {r[0] for r in _query(root, f'select distinct "{column}" from marts.{table}')}
+        assert not values & ids, f"marts.{table}.{column} holds student ids"
+
+
+def test_linkage_meets_the_floors(built):
+    root, _, landing, _ = built
+    scores = {s.threshold: s for s in evaluate(root / "wh.duckdb",
+                                               landing / "_truth" / "alumni.csv")}
+    at_default = scores[0.9]
+    assert at_default.precision >= 0.97
+    assert at_default.recall >= 0.75
+    assert scores[0.5].recall >= at_default.recall
+
+
+def test_outcomes_agree_with_the_truth(built):
+    root, _, landing, _ = built
+    truth = {r["alumni_key"]: r for r in _truth(landing)}
+    rows = _query(root, "select alumni_key, is_profile_found, is_employed_after_graduation, "
+                        "has_further_education from marts.dim_alumni")
+    found = [r for r in rows if r[1]]
+    mart_employment = sum(bool(r[2]) for r in found) / len(found)
+    with_profile = [t for t in truth.values() if t["profile_id"]]
+    true_employment = sum(t["employed_after_graduation"] == "true"
+                          for t in with_profile) / len(with_profile)
+    assert abs(mart_employment - true_employment) < 0.05
+    mart_further = sum(bool(r[3]) for r in rows) / len(rows)
+    true_further = sum(t["further_study"] == "true" for t in truth.values()) / len(truth)
+    assert abs(mart_further - true_further) < 0.02
+    assert {r[0] for r in rows} == set(truth)
+
+
+def test_positions_are_classified(built):
+    root, _, _, _ = built
+    n, n_soc, n_naics = _query(root, "select count(*), count(soc_major_group), "
+                                     "count(naics_sector) from marts.fct_alumni_positions")[0]
+    assert n > 500
+    assert n_soc / n > 0.95 and n_naics / n > 0.95
+
+
+def test_small_cells_are_suppressed(built):
+    root, _, _, _ = built
+    leaks = _query(root, """
+        select count(*) from marts.agg_outcomes_by_program as a
+        join staging.stg_config__institutions as i using (institution_id)
+        where a.is_suppressed and (a.n_alumni is not null or a.employment_rate is not null)
+            or not a.is_suppressed and a.n_alumni < i.min_cell_size
+    """)[0][0]
+    assert leaks == 0
+    assert _query(root, "select count(*) from marts.agg_outcomes_by_program "
+                        "where not is_suppressed")[0][0] > 0
+
+
+def test_second_refresh_adds_history_and_keeps_keys(built):
+    root, env, landing, _ = built
+    keys_before = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    again = _run(["ingest", "--landing", str(landing), "--json"], env, root)
+    assert again.returncode == 0, again.stderr
+    assert '"status": "skipped"' in again.stdout and '"status": "loaded"' not in again.stdout
+    refreshed = _run(["refresh"], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    keys_after = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    assert keys_before == keys_after
+    runs = _query(root, "select institution_id, count(*) from marts.agg_match_quality "
+                        "group by institution_id")
+    assert len(runs) == 3 and all(n == 2 for _, n in runs)
+
+
+def test_refused_file_fails_ingest_with_a_named_reason(built, tmp_path):
+    root, env, _, _ = built
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student_id,first_name\r\n1,Ann\r\n", encoding="utf-8")
+    result = _run(["ingest", str(bad), "--kind", "roster", "--institution", "northfield",
+                   "--json"], env, root)
+    assert result.returncode == 1
+    assert "required column missing: last_name" in result.stdout
+
+
+def test_institutions_json(built):
+    root, env, _, _ = built
+    result = _run(["institutions", "--json"], env, root)
+    assert result.returncode == 0
+    assert '"id": "northfield"' in result.stdout and '"name": "Northfield State University"' in (
+        result.stdout)

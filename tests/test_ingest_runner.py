@@ -1,0 +1,85 @@
+import shutil
+
+import duckdb
+import pytest
+
+from ingestion.runner import Ingestor, discover
+from pathways.generate import generate
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory, config):
+    out = tmp_path_factory.mktemp("landing")
+    generate(out, config.institutions[:4], n_alumni=400, n_profiles=3000, seed=3)
+    return out
+
+
+def _count(warehouse, sql):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_every_landing_file_is_loaded_once(landing, warehouse, config):
+    files = discover(landing, config)
+    kinds = sorted({f.kind for f in files})
+    assert kinds == ["nsc", "profiles", "roster"]
+    assert not any("_truth" in str(f.path) for f in files)
+    with Ingestor(warehouse, config) as ingestor:
+        ingestor.load_reference()
+        first = ingestor.ingest_many(files)
+        second = ingestor.ingest_many(files)
+    assert all(r.status == "loaded" for r in first)
+    assert all(r.rows_read == r.rows_loaded + r.rows_quarantined for r in first)
+    assert all(r.status == "skipped" and r.rows_loaded == 0 for r in second)
+    rosters = sum(r.rows_loaded for r in first if r.kind == "roster")
+    assert rosters == 400
+    assert _count(warehouse, "select count(*) from raw.rosters") == 400
+    assert _count(warehouse, "select count(*) from raw.profiles") == 3000
+    assert _count(warehouse, "select count(*) from ops.file_ledger where status = 'loaded'") == len(
+        files)
+    # Identifiers and ZIP codes stay text with their leading zeros.
+    assert _count(warehouse, "select count(*) from raw.rosters where student_id like '0%'") > 0
+    assert _count(warehouse, "select count(*) from raw.rosters "
+                             "where postal_code like '0%' and length(postal_code) = 5") > 0
+    # Every row knows where it came from.
+    assert _count(warehouse, "select count(*) from raw.rosters "
+                             "where _source_file is null or _source_row is null") == 0
+    assert _count(warehouse, "select count(*) from raw.institutions") == len(config.institutions)
+
+
+def test_renamed_copy_is_recognised_by_content(landing, warehouse, config, tmp_path):
+    roster = next(f for f in discover(landing, config) if f.kind == "roster")
+    copy = tmp_path / "renamed.csv"
+    shutil.copy(roster.path, copy)
+    with Ingestor(warehouse, config) as ingestor:
+        assert ingestor.ingest_file(roster.path, "roster", roster.institution_id).status == "loaded"
+        again = ingestor.ingest_file(copy, "roster", roster.institution_id)
+    assert again.status == "skipped"
+    assert str(roster.path) in again.warnings[0]
+
+
+def test_refused_and_quarantined_files_are_recorded(warehouse, config, tmp_path):
+    refused = tmp_path / "refused.csv"
+    refused.write_text("student_id,first_name\r\n1,Ann\r\n", encoding="utf-8")
+    mixed = tmp_path / "mixed.csv"
+    header = ("student_id,first_name,last_name,program_cip,degree_level,graduation_date")
+    mixed.write_text(f"{header}\r\n001,Ann,Lee,11.0701,BS,2020-05-15\r\n002,Bo\r\n",
+                     encoding="utf-8")
+    with Ingestor(warehouse, config) as ingestor:
+        bad = ingestor.ingest_file(refused, "roster", "northfield")
+        ok = ingestor.ingest_file(mixed, "roster", "northfield")
+        unknown = ingestor.ingest_file(mixed, "roster", "atlantis")
+        no_institution = ingestor.ingest_file(mixed, "roster", None)
+    assert bad.status == "refused"
+    assert "required column missing: last_name, program_cip" in bad.errors[0]
+    assert (ok.status, ok.rows_read, ok.rows_loaded, ok.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert ok.errors == ["row 2: 2 fields, expected 6"]
+    assert unknown.status == "refused" and "unknown institution 'atlantis'" in unknown.errors[0]
+    assert no_institution.status == "refused" and "--institution is required" in (
+        no_institution.errors[0])
+    assert _count(warehouse, "select count(*) from ops.quarantine where raw_text = '002,Bo' "
+                             "and reason = '2 fields, expected 6' and source_row = 2") == 1
+    assert _count(warehouse, "select count(*) from ops.file_ledger where status = 'refused'") == 1
