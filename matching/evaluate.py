@@ -19,8 +19,10 @@ class ThresholdScore:
     precision: float
     recall: float
     f1: float
+    recall_findable: float  # recall among alumni whose profile carries reviewable evidence
     breadth: float  # share of all alumni linked at this threshold
-    findable: float  # share of all alumni that have a profile (the ceiling for breadth)
+    with_profile: float  # share of all alumni that have a profile (the ceiling for breadth)
+    findable: float  # share of all alumni whose profile lists the school or their email
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -34,7 +36,8 @@ def evaluate(warehouse: Path, truth_csv: Path,
     try:
         con.execute(
             "create temp table truth as select institution_id, student_id, "
-            "nullif(profile_id, '') as profile_id from read_csv(?, all_varchar = true)",
+            "nullif(profile_id, '') as profile_id, profile_findable = 'true' as findable "
+            "from read_csv(?, all_varchar = true)",
             [str(truth_csv)],
         )
         con.execute("""
@@ -45,25 +48,29 @@ def evaluate(warehouse: Path, truth_csv: Path,
                 on m.alumni_id = a.alumni_record_id
             where m.candidate_rank = 1
         """)
-        n_alumni, n_findable = con.execute(
-            "select count(*), count(profile_id) from truth").fetchall()[0]
+        n_alumni, n_with_profile, n_findable = con.execute(
+            "select count(*), count(profile_id), count(*) filter (where findable) from truth"
+        ).fetchall()[0]
         scores = []
         for threshold in thresholds:
-            tp, fp = con.execute("""
+            tp, fp, tp_findable = con.execute("""
                 select
                     count(*) filter (where p.profile_id = t.profile_id),
-                    count(*) filter (where t.profile_id is distinct from p.profile_id)
+                    count(*) filter (where t.profile_id is distinct from p.profile_id),
+                    count(*) filter (where p.profile_id = t.profile_id and t.findable)
                 from predicted as p
                 left join truth as t using (institution_id, student_id)
                 where p.match_probability >= ?
             """, [threshold]).fetchall()[0]
-            fn = n_findable - tp
+            fn = n_with_profile - tp
             precision = tp / (tp + fp) if tp + fp else 1.0
-            recall = tp / n_findable if n_findable else 1.0
+            recall = tp / n_with_profile if n_with_profile else 1.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             scores.append(ThresholdScore(
                 threshold, tp, fp, fn, round(precision, 4), round(recall, 4), round(f1, 4),
-                round((tp + fp) / n_alumni, 4), round(n_findable / n_alumni, 4)))
+                round(tp_findable / n_findable, 4) if n_findable else 1.0,
+                round((tp + fp) / n_alumni, 4), round(n_with_profile / n_alumni, 4),
+                round(n_findable / n_alumni, 4)))
         return scores
     finally:
         con.close()

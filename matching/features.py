@@ -7,9 +7,11 @@ Both sides end up with these columns (any may be null):
 
 ``first_name_groups`` is the name itself plus every formal name it is a nickname of
 (from the maintained ``nicknames`` package), so "bill" and "william" share "william".
-Profiles become one row per (profile, customer institution listed in its education), or
-one row with ``institution_id = ''`` when they list none: school evidence is then a plain
-column comparison that Splink can block and train on.
+Profiles become one row per education entry at a customer institution (a profile with a
+bachelor's and a master's at the same school gives two rows, each with its own end year and
+field), or one row with ``institution_id = ''`` when they list none: school evidence is then
+a plain column comparison that Splink can block and train on. One-to-one resolution later
+works on profile ids, so the extra rows never yield two links.
 
 Everything runs as SQL in the caller's DuckDB connection; nothing is pulled into Python rows.
 """
@@ -147,8 +149,8 @@ def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str)
 
 def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
                      educations: pa.Table, name: str) -> None:
-    """Create table ``name`` of profile features: one row per profile and customer
-    institution in its education (``educations`` has profile_id, institution_id, end_year,
+    """Create table ``name`` of profile features: one row per profile and education entry
+    at a customer institution (``educations`` has profile_id, institution_id, end_year,
     field_of_study; institution_id null for non-customer schools)."""
     register_nicknames(con)
     con.register("_profiles_in", profiles)
@@ -159,16 +161,20 @@ def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
             select
                 profile_id,
                 institution_id,
-                max(end_year) as end_year,
-                max(field_of_study) as field_of_study
+                end_year,
+                field_of_study,
+                row_number() over (
+                    partition by profile_id
+                    order by institution_id, end_year nulls last, field_of_study
+                ) as entry
             from _educations_in
             where institution_id is not null
-            group by profile_id, institution_id
         )
         select
             p.*,
             p.profile_id as record_id,
             coalesce(s.institution_id, '') as institution_id,
+            coalesce(cast(s.entry as varchar), '') as entry,
             s.end_year,
             s.field_of_study
         from _profiles_in as p
@@ -179,7 +185,7 @@ def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
         institution="institution_id",
         grad_year="cast(end_year as integer)",
         field="field_of_study",
-        unique_id="profile_id || '|' || institution_id",
+        unique_id="profile_id || '|' || institution_id || '|' || entry",
     )
     con.execute(f"create or replace table {name} as {finish_features_sql(inner)}")
     con.unregister("_profiles_in")

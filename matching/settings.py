@@ -93,7 +93,11 @@ def field_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("field"),
             cll.ExactMatchLevel("field"),
-            cll.JaroWinklerLevel("field", 0.85),
+            cll.CustomLevel(
+                "jaro_winkler_similarity(field_l, field_r) >= 0.85 "
+                "or contains(field_l, field_r) or contains(field_r, field_l)",
+                label_for_charts="similar or contained (Marketing / Digital Marketing)",
+            ),
             cll.ElseLevel(),
         ],
     )

@@ -246,10 +246,14 @@ def match_evaluate(
     if as_json:
         out.print_json(json.dumps([s.as_dict() for s in scores]))
         return
-    table = Table("threshold", "precision", "recall", "F1", "breadth", "findable", "TP", "FP",
-                  "FN", title="Linkage against ground truth")
+    table = Table("threshold", "precision", "recall", "recall (findable)", "F1", "breadth",
+                  "TP", "FP", "FN", title="Linkage against ground truth")
     for s in scores:
         table.add_row(f"{s.threshold:.2f}", f"{s.precision:.4f}", f"{s.recall:.4f}",
-                      f"{s.f1:.4f}", f"{s.breadth:.1%}", f"{s.findable:.1%}",
+                      f"{s.recall_findable:.4f}", f"{s.f1:.4f}", f"{s.breadth:.1%}",
                       str(s.true_positives), str(s.false_positives), str(s.false_negatives))
     out.print(table)
+    s = scores[0]
+    out.print(f"{s.with_profile:.1%} of alumni have a profile; {s.findable:.1%} have one that "
+              "lists their school or roster email (findable). Recall counts every alumnus "
+              "with a profile; recall (findable) only the findable ones.")

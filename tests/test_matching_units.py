@@ -44,7 +44,7 @@ def test_features_normalise_both_sides():
     rows = con.sql("select unique_id, institution_id, grad_year, first_name_groups from p "
                    "order by unique_id").to_arrow_table().to_pylist()
     assert [(r["unique_id"], r["institution_id"], r["grad_year"]) for r in rows] == [
-        ("p1|u", "u", 2020), ("p1|v", "v", 2022), ("p2|", "", None)]
+        ("p1|u|1", "u", 2020), ("p1|v|2", "v", 2022), ("p2||", "", None)]
     assert "william" in rows[0]["first_name_groups"]
 
 

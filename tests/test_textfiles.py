@@ -42,7 +42,7 @@ def test_configured_encoding_is_used(tmp_path):
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"  \r\n")
-    with pytest.raises(FileRefused, match="empty.csv: the file is empty"):
+    with pytest.raises(FileRefused, match=r"empty\.csv: the file is empty"):
         decode(path)
 
 
@@ -85,5 +85,5 @@ def test_utf16_without_bom_is_detected(tmp_path):
 def test_undecodable_bytes_refuse_the_file(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(b"a,b\r\n\x81\x8d\x8f,\xff\xfe\x00\r\n")
-    with pytest.raises(FileRefused, match="bad.csv"):
+    with pytest.raises(FileRefused, match=r"bad\.csv"):
         decode(path, "utf-8")

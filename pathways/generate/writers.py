@@ -224,7 +224,8 @@ class ProfileFileWriter:
 
 
 TRUTH_COLUMNS: tuple[str, ...] = (
-    "institution_id", "student_id", "profile_id", "graduation_date", "degree_level",
+    "institution_id", "student_id", "profile_id", "profile_findable", "graduation_date",
+    "degree_level",
     "program_cip", "employed_after_graduation", "months_to_first_job", "first_job_in_field",
     "further_study", "current_state",
 )
@@ -236,7 +237,8 @@ def truth_row(a: Alumnus) -> list[str]:
     months = ((first.year - a.graduation_date.year) * 12 + first.month
               - a.graduation_date.month) if first else None
     in_field = (first_positions[0].soc_group in a.program.soc_groups) if first_positions else None
-    return [a.institution.id, a.student_id, a.profile_id or "", a.graduation_date.isoformat(),
+    return [a.institution.id, a.student_id, a.profile_id or "",
+            str(a.profile_findable).lower(), a.graduation_date.isoformat(),
             a.degree_level, a.program.cip, str(first is not None).lower(),
             "" if months is None else str(months),
             "" if in_field is None else str(in_field).lower(),
