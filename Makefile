@@ -9,7 +9,10 @@ DEMO_PROFILES ?= 80000
 DEMO_SEED ?= 7
 export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
 
-.PHONY: install demo test lint pytest docs clean
+TRAIN_DIR ?= .train
+TRAIN_SEED ?= 101
+
+.PHONY: install demo test lint pytest docs train-model clean
 
 $(BIN)/pathways: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +40,16 @@ pytest: install
 
 docs: install ## build the dbt docs site (lineage) into target/
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+
+train-model: install ## retrain matching/models/ on fresh generated data (seed TRAIN_SEED)
+	rm -rf $(TRAIN_DIR)
+	$(BIN)/pathways generate --out $(TRAIN_DIR)/landing --institutions $(DEMO_INSTITUTIONS) \
+		--alumni $(DEMO_ALUMNI) --profiles $(DEMO_PROFILES) --seed $(TRAIN_SEED)
+	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways ingest --landing $(TRAIN_DIR)/landing
+	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/dbt build --quiet --project-dir . \
+		--profiles-dir . --select +int_alumni_profiles_matched --exclude int_alumni_profiles_matched \
+		--indirect-selection cautious
+	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways match train
 
 clean:
 	rm -rf $(DEMO_DIR) warehouse target logs

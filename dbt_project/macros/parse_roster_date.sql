@@ -8,11 +8,12 @@
     case
         when regexp_full_match(trim({{ column }}), '[0-9]{5}')
             then date '1899-12-30' + cast(trim({{ column }}) as integer)
+        when regexp_full_match(trim({{ column }}), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}')
+            then try_strptime(trim({{ column }}), '%m/%d/%y')::date
         else coalesce(
             try_strptime(trim({{ column }}), '%Y-%m-%d'),
             try_strptime(trim({{ column }}), '%m/%d/%Y'),
             try_strptime(trim({{ column }}), '%Y%m%d'),
-            try_strptime(trim({{ column }}), '%m/%d/%y'),
             try_strptime(trim({{ column }}), '%m-%d-%Y')
         )::date
     end

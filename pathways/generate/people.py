@@ -7,6 +7,7 @@ both the profile positions and the NSC rows, so the three sources agree the way 
 
 from __future__ import annotations
 
+import importlib
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -135,13 +136,34 @@ def _weighted(mapping: dict[str, float]) -> tuple[list[str], list[float]]:
     return names, cumulative
 
 
+# Locales whose names are common in the US beyond the census top 1,000 surnames.
+LONG_TAIL_LOCALES = ("en_GB", "en_IE", "de_DE", "it_IT", "es_MX", "es_ES", "fr_FR", "pl_PL",
+                     "pt_BR", "nl_NL", "vi_VN", "en_IN")
+# The census top 1,000 surnames cover about 60% of Americans; the rest is a long tail.
+LONG_TAIL_SHARE = 0.4
+
+
+def _long_tail(attributes: tuple[str, ...]) -> list[str]:
+    names: set[str] = set()
+    for locale in LONG_TAIL_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in attributes:
+            names.update(getattr(provider, attribute, ()))
+    return sorted(n for n in names if n.replace(" ", "").replace("-", "").replace("'", "")
+                  .isalpha() and len(n) > 1)
+
+
 class NamePool:
-    """Census-weighted US names (from Faker's en_US data) plus nickname knowledge."""
+    """Census-weighted US names (Faker's en_US data) with a long tail of surnames and first
+    names from other locales, plus nickname knowledge."""
 
     def __init__(self) -> None:
         self.female = _weighted(PersonProvider.first_names_female)
         self.male = _weighted(PersonProvider.first_names_male)
         self.last = _weighted(PersonProvider.last_names)
+        self.long_tail_last = _long_tail(("last_names",))
+        self.long_tail_female = _long_tail(("first_names_female",))
+        self.long_tail_male = _long_tail(("first_names_male",))
         namer = NickNamer()
         self.nicknames: dict[str, list[str]] = {}
         for names in (self.female[0], self.male[0]):
@@ -155,13 +177,19 @@ class NamePool:
         return rng.choices(pool[0], cum_weights=pool[1], k=1)[0]
 
     def first(self, rng: random.Random, sex: str) -> str:
-        if rng.random() < 0.03:
+        draw = rng.random()
+        if draw < 0.03:
             return rng.choice(ACCENTED_FIRST)
+        if draw < 0.25:
+            return rng.choice(self.long_tail_female if sex == "F" else self.long_tail_male)
         return self._pick(rng, self.female if sex == "F" else self.male)
 
     def last_name(self, rng: random.Random) -> str:
-        if rng.random() < 0.03:
+        draw = rng.random()
+        if draw < 0.03:
             return rng.choice(ACCENTED_LAST)
+        if draw < LONG_TAIL_SHARE:
+            return rng.choice(self.long_tail_last)
         return self._pick(rng, self.last)
 
 

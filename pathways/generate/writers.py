@@ -41,11 +41,12 @@ def _header(column: str, style: str) -> str:
 
 
 def _encodable(value: str, encoding: str) -> str:
-    """Registrar exports in legacy encodings lose what the code page cannot hold."""
+    """Registrar exports in legacy encodings lose what the code page cannot hold: accents
+    are dropped where possible (Nguyễn -> Nguyen) and other letters become '?' (Ł -> ?)."""
     try:
         value.encode(encoding)
     except UnicodeEncodeError:
-        return strip_accents(value)
+        return strip_accents(value).encode(encoding, errors="replace").decode(encoding)
     return value
 
 
