@@ -36,7 +36,27 @@ create table if not exists ops.quarantine (
     reason varchar,
     quarantined_at timestamptz default current_timestamp
 );
+create table if not exists ops.match_reviews (
+    institution_id varchar not null,
+    student_id varchar not null,
+    profile_id varchar not null,
+    decision varchar not null check (decision in ('yes', 'no')),
+    reviewer varchar,
+    note varchar,
+    source_file varchar,
+    decided_at timestamptz default current_timestamp
+);
 """
+
+
+def ensure_ops_schema(warehouse: Path) -> None:
+    """Create the ``ops`` bookkeeping tables if the warehouse does not have them yet."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(DDL)
+    finally:
+        con.close()
 
 
 def file_sha256(path: Path) -> str:

@@ -74,3 +74,51 @@ def evaluate(warehouse: Path, truth_csv: Path,
         return scores
     finally:
         con.close()
+
+
+CURVE_THRESHOLDS: tuple[float, ...] = (
+    *(round(0.05 * i, 2) for i in range(1, 20)), 0.97, 0.99, 0.995, 0.999)
+
+
+def pr_chart_html(scores: list[ThresholdScore], title: str = "Precision and recall") -> str:
+    """A self-contained HTML page with an SVG precision-recall curve and the table behind it
+    (no scripts, nothing fetched)."""
+    width, height, pad = 560, 360, 50
+    ordered = sorted(scores, key=lambda s: s.recall)
+    lo = min(min(s.precision for s in scores), min(s.recall for s in scores), 0.5)
+
+    def x(value: float) -> float:
+        return pad + (value - lo) / (1 - lo) * (width - 2 * pad)
+
+    def y(value: float) -> float:
+        return height - pad - (value - lo) / (1 - lo) * (height - 2 * pad)
+
+    points = " ".join(f"{x(s.recall):.1f},{y(s.precision):.1f}" for s in ordered)
+    dots = "".join(
+        f'<circle cx="{x(s.recall):.1f}" cy="{y(s.precision):.1f}" r="3">'
+        f"<title>threshold {s.threshold}: precision {s.precision}, recall {s.recall}</title>"
+        "</circle>" for s in ordered)
+    ticks = "".join(
+        f'<text x="{x(v):.1f}" y="{height - pad + 18}" text-anchor="middle">{v:.2f}</text>'
+        f'<text x="{pad - 8}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>'
+        for v in [lo + (1 - lo) * i / 4 for i in range(5)])
+    rows = "".join(
+        f"<tr><td>{s.threshold}</td><td>{s.precision:.4f}</td><td>{s.recall:.4f}</td>"
+        f"<td>{s.recall_findable:.4f}</td><td>{s.f1:.4f}</td><td>{s.breadth:.1%}</td></tr>"
+        for s in sorted(scores, key=lambda s: s.threshold))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 10px;text-align:right}}
+svg text{{font-size:11px}} polyline{{fill:none;stroke:#1f77b4;stroke-width:2}}
+circle{{fill:#1f77b4}}</style></head><body>
+<h1>{title}</h1>
+<svg width="{width}" height="{height}" role="img" aria-label="precision-recall curve">
+<rect x="{pad}" y="{pad}" width="{width - 2 * pad}" height="{height - 2 * pad}"
+ fill="none" stroke="#999"/>{ticks}
+<text x="{width / 2}" y="{height - 10}" text-anchor="middle">recall</text>
+<text x="14" y="{height / 2}" transform="rotate(-90 14 {height / 2})"
+ text-anchor="middle">precision</text>
+<polyline points="{points}"/>{dots}</svg>
+<table><tr><th>threshold</th><th>precision</th><th>recall</th><th>recall (findable)</th>
+<th>F1</th><th>breadth</th></tr>{rows}</table></body></html>
+"""

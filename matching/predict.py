@@ -11,6 +11,7 @@ import pyarrow as pa
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
+from matching.explain import explanation_sql
 from matching.features import alumni_features, profile_features
 from matching.resolve import resolve_one_to_one
 
@@ -36,7 +37,7 @@ def linker_for(con: duckdb.DuckDBPyConnection, left: str, right: str,
     return Linker([left_df, right_df], model, log_level=logging.WARNING)
 
 
-def oriented_pairs_sql(predictions: str) -> str:
+def oriented_pairs_sql(predictions: str, explanation: str = "null") -> str:
     """Predictions with the alumni side always on the left, whatever Splink's ordering."""
     return f"""
         select
@@ -47,29 +48,65 @@ def oriented_pairs_sql(predictions: str) -> str:
             case when source_dataset_l = 'alumni' then institution_id_l else institution_id_r end
                 as institution_id,
             match_probability,
-            match_weight
+            match_weight,
+            cast({explanation} as varchar) as explanation
         from {predictions}
     """
 
 
+# A reviewer's "yes" makes a pair certain and a "no" removes it, on every later refresh.
+CONFIRMED_WEIGHT = 99.0
+
+
+def apply_reviews(con: duckdb.DuckDBPyConnection, pairs: str, reviews: pa.Table | None) -> None:
+    """Override scored ``pairs`` (a table in ``con``) with reviewers' decisions: drop pairs
+    marked "no", and add or raise pairs marked "yes" to certainty."""
+    if reviews is None or reviews.num_rows == 0:
+        return
+    con.register("_reviews", reviews)
+    con.execute(f"""
+        delete from {pairs}
+        using _reviews
+        where {pairs}.alumni_id = _reviews.alumni_id
+            and {pairs}.profile_id = _reviews.profile_id
+    """)
+    con.execute(f"""
+        insert into {pairs}
+        select
+            alumni_id, profile_id, split_part(alumni_id, '|', 1), 1.0, {CONFIRMED_WEIGHT},
+            'confirmed by reviewer ' || coalesce(reviewer, '')
+            || ' on ' || cast(decided_at as varchar)
+        from _reviews
+        where decision = 'yes'
+    """)
+    con.unregister("_reviews")
+
+
 def score(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
-          model: str | Path | dict, *, connection: duckdb.DuckDBPyConnection | None = None,
+          model: str | Path | dict, *, reviews: pa.Table | None = None,
+          connection: duckdb.DuckDBPyConnection | None = None,
           candidate_threshold: float = CANDIDATE_THRESHOLD) -> pa.Table:
     """Score and resolve. ``alumni`` has record_id, institution_id, graduation_year,
     program_name and person columns; ``profiles`` has profile_id and person columns;
     ``educations`` has profile_id, institution_id, end_year, field_of_study.
 
-    Returns institution_id, alumni_id, profile_id, match_probability, match_weight,
-    candidate_rank (1 = accepted one-to-one pair, 2 = runner-up kept for review).
-    Splink runs in its own DuckDB connection (an in-memory one unless given).
+    ``reviews`` (alumni_id, profile_id, decision 'yes'/'no', reviewer, decided_at) override
+    the model. Returns institution_id, alumni_id, profile_id, match_probability,
+    match_weight, explanation, candidate_rank (1 = accepted one-to-one pair, 2 = runner-up
+    kept for review). Splink runs in its own DuckDB connection (in-memory unless given).
     """
     con = connection or duckdb.connect()
     alumni_features(con, alumni, "alumni_features")
     profile_features(con, profiles, educations, "profile_features")
-    linker = linker_for(con, "alumni_features", "profile_features", load_model(model))
+    settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
+    linker = linker_for(con, "alumni_features", "profile_features", settings)
     predictions = linker.inference.predict(threshold_match_probability=candidate_threshold)
+    columns = {row[0] for row in con.execute(
+        f"describe {predictions.physical_name}").fetchall()}
+    explanation = explanation_sql(settings, columns)
     con.execute(f"create or replace temp table _pairs as "
-                f"{oriented_pairs_sql(predictions.physical_name)}")
+                f"{oriented_pairs_sql(predictions.physical_name, explanation)}")
+    apply_reviews(con, "_pairs", reviews)
     resolve_one_to_one(con, "_pairs", "_resolved")
     return con.sql("select * from _resolved order by institution_id, alumni_id, candidate_rank"
                    ).to_arrow_table()

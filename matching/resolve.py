@@ -13,13 +13,14 @@ from __future__ import annotations
 import duckdb
 
 RESOLVED_COLUMNS = ("institution_id", "alumni_id", "profile_id", "match_probability",
-                    "match_weight", "candidate_rank")
+                    "match_weight", "explanation", "candidate_rank")
 
 
 def resolve_one_to_one(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> int:
     """Resolve ``pairs`` (institution_id, alumni_id, profile_id, match_probability,
-    match_weight) into table ``out``: candidate_rank 1 for accepted pairs and 2 for each
-    alumnus's best pair it did not get. Returns the number of rounds used."""
+    match_weight, explanation) into table ``out``: candidate_rank 1 for accepted pairs and 2
+    for each alumnus's best pair it did not get. A profile scored on several rows (one per
+    education entry) keeps its best row. Returns the number of rounds used."""
     con.execute(f"""
         create or replace temp table _candidates as
         select
@@ -27,7 +28,8 @@ def resolve_one_to_one(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> 
             alumni_id,
             profile_id,
             max(match_probability) as match_probability,
-            max(match_weight) as match_weight
+            max(match_weight) as match_weight,
+            arg_max(explanation, match_weight) as explanation
         from {pairs}
         group by institution_id, alumni_id, profile_id
     """)
@@ -62,7 +64,9 @@ def resolve_one_to_one(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> 
                     ) as profile_rank
                 from remaining
             )
-            select institution_id, alumni_id, profile_id, match_probability, match_weight
+            select
+                institution_id, alumni_id, profile_id, match_probability, match_weight,
+                explanation
             from ranked
             where alumni_rank = 1 and profile_rank = 1
         """)

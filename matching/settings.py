@@ -21,7 +21,8 @@ def first_name_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("first_name"),
             cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
-            cll.ArrayIntersectLevel("first_name_groups", min_intersection=1),
+            cll.ArrayIntersectLevel("first_name_groups", min_intersection=1).configure(
+                label_for_charts="nickname of the same name (Bill / William)"),
             cll.JaroWinklerLevel("first_name", 0.92),
             cll.JaroWinklerLevel("first_name", 0.80),
             cll.ElseLevel(),

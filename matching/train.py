@@ -53,16 +53,45 @@ def regularise(model: dict, m_floor: float = M_FLOOR, u_floor: float = U_FLOOR) 
     return model
 
 
+# Reviewer-confirmed pairs replace EM's m estimates once there are at least this many.
+MIN_CONFIRMED_PAIRS = 30
+
+
 @dataclass(frozen=True)
 class TrainedModel:
     model_path: Path
     charts: list[Path]
+    used_confirmed_pairs: int = 0
+
+
+def _register_labels(con: duckdb.DuckDBPyConnection, confirmed: pa.Table) -> int:
+    """Turn reviewer-confirmed (alumni_id, profile_id) pairs into Splink's pairwise label
+    table, choosing the profile's feature row at the alumnus's institution when it has one."""
+    con.register("_confirmed", confirmed)
+    con.execute("""
+        create or replace table pathways_labels as
+        select
+            'alumni' as source_dataset_l,
+            c.alumni_id as unique_id_l,
+            'profiles' as source_dataset_r,
+            p.unique_id as unique_id_r
+        from _confirmed as c
+        inner join profile_features as p on c.profile_id = p.record_id
+        qualify row_number() over (
+            partition by c.alumni_id, c.profile_id
+            order by p.institution_id = split_part(c.alumni_id, '|', 1) desc, p.unique_id
+        ) = 1
+    """)
+    return con.execute("select count(*) from pathways_labels").fetchall()[0][0]
 
 
 def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: Path, *,
           version: str = model_settings.MODEL_VERSION, seed: int = 42,
-          max_pairs: float = 5e6) -> TrainedModel:
-    """Train on the given data and write ``pathways_match_v<version>.json`` and charts."""
+          max_pairs: float = 5e6, confirmed: pa.Table | None = None) -> TrainedModel:
+    """Train on the given data and write ``pathways_match_v<version>.json`` and charts.
+
+    With at least MIN_CONFIRMED_PAIRS reviewer-confirmed pairs, m probabilities are then
+    re-estimated from those labels (u stays from random sampling)."""
     con = duckdb.connect()
     alumni_features(con, alumni, "alumni_features")
     profile_features(con, profiles, educations, "profile_features")
@@ -76,6 +105,10 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
     for rule in EM_BLOCKS:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True)
+    used = 0
+    if confirmed is not None and confirmed.num_rows >= MIN_CONFIRMED_PAIRS:
+        used = _register_labels(con, confirmed)
+        linker.training.estimate_m_from_pairwise_labels("pathways_labels")
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / f"pathways_match_v{version}.json"
     model = regularise(linker.misc.save_model_to_json(overwrite=True))
@@ -87,4 +120,4 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
         path = out_dir / f"pathways_match_v{version}.{name}.html"
         path.write_text(chart.to_html(inline=True), encoding="utf-8")
         charts.append(path)
-    return TrainedModel(model_path, charts)
+    return TrainedModel(model_path, charts, used)

@@ -24,21 +24,35 @@ EDUCATIONS_SQL = """
 """
 
 
+CONFIRMED_SQL = """
+    select institution_id || '|' || student_id as alumni_id, profile_id
+    from ops.match_reviews
+    qualify row_number() over (
+        partition by institution_id, student_id, profile_id order by decided_at desc
+    ) = 1 and decision = 'yes'
+"""
+
+
 @dataclass(frozen=True)
 class LinkageInputs:
     alumni: pa.Table
     profiles: pa.Table
     educations: pa.Table
+    confirmed: pa.Table | None = None  # reviewer-confirmed pairs (alumni_id, profile_id)
 
 
 def read_inputs(warehouse: Path) -> LinkageInputs:
     """The three linkage inputs as Arrow, read from the intermediate layer (read-only)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        has_reviews = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ops' and table_name = 'match_reviews'").fetchall()[0][0]
         return LinkageInputs(
             alumni=con.sql(ALUMNI_SQL).to_arrow_table(),
             profiles=con.sql(PROFILES_SQL).to_arrow_table(),
             educations=con.sql(EDUCATIONS_SQL).to_arrow_table(),
+            confirmed=con.sql(CONFIRMED_SQL).to_arrow_table() if has_reviews else None,
         )
     finally:
         con.close()

@@ -168,16 +168,26 @@ def _print_summary(warehouse: Path) -> None:
     out.print("* employed after graduation, among alumni whose profile was found.")
 
 
+def _error_line(message: str) -> str:
+    """The line of a dbt failure message that says what went wrong (not a caret marker)."""
+    lines = [ln.strip() for ln in message.strip().splitlines()
+             if ln.strip() and set(ln.strip()) - set("^~ ")]
+    errors = [ln for ln in lines if "Error" in ln or "error" in ln]
+    return (errors or lines or ["(no message)"])[-1]
+
+
 @app.command()
 def refresh(
     landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models.")] = False,
 ) -> None:
     """Ingest new files, run `dbt build` (models and tests), and print the summary."""
+    from ingestion.ledger import ensure_ops_schema
     from pathways.dbt_runner import run_dbt
     from pathways.pseudonym import ENV_VAR, ensure_local_key
 
     warehouse = warehouse_path()
+    ensure_ops_schema(warehouse)
     if ensure_local_key(Path.cwd() / ".dlt" / "secrets.toml"):
         console.print(f"[yellow]created a local pseudonym key in .dlt/secrets.toml "
                       f"(set {ENV_VAR} in production; see README)")
@@ -195,7 +205,7 @@ def refresh(
     if not outcome.success:
         console.print("[red]dbt build failed:[/red]")
         for node, message in outcome.failures:
-            console.print(f"  [red]{node}[/red]: {message.strip().splitlines()[-1]}")
+            console.print(f"  [red]{node}[/red]: {_error_line(message)}")
         raise typer.Exit(1)
     out.print(f"Refresh {refresh_id} built {outcome.n_nodes} nodes into {warehouse}.")
     _print_summary(warehouse)
@@ -215,8 +225,9 @@ def match_train(
 ) -> None:
     """Train the linkage model on the warehouse's current alumni and profiles.
 
-    Estimates u by random sampling and m by EM over several blocks, then writes
-    pathways_match_v<N>.json and its charts. Needs a warehouse built at least up to the
+    Estimates u by random sampling and m by EM over several blocks (or from reviewer-
+    confirmed pairs once there are enough), then writes pathways_match_v<N>.json and its
+    charts. Needs a warehouse built at least up to the
     intermediate layer (e.g. `pathways refresh` once, or `dbt build --exclude
     int_alumni_profiles_matched+`).
     """
@@ -227,8 +238,11 @@ def match_train(
     with console.status("training (u by sampling, m by EM)"):
         trained = train(inputs.alumni, inputs.profiles, inputs.educations,
                         out_dir if out_dir.is_absolute() else project_root() / out_dir,
-                        seed=seed)
+                        seed=seed, confirmed=inputs.confirmed)
     out.print(f"model: {trained.model_path}")
+    if trained.used_confirmed_pairs:
+        out.print(f"m probabilities estimated from {trained.used_confirmed_pairs} "
+                  "reviewer-confirmed pairs")
     for chart in trained.charts:
         out.print(f"chart: {chart}")
 
@@ -236,13 +250,22 @@ def match_train(
 @match_app.command("evaluate")
 def match_evaluate(
     truth: Annotated[Path, typer.Option(help="Generated landing folder (its _truth/) or CSV.")],
+    chart: Annotated[Path | None, typer.Option(
+        help="Precision-recall chart to write (HTML); default next to the warehouse.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Compare accepted links with ground truth: precision, recall, F1 and breadth."""
-    from matching.evaluate import evaluate
+    """Compare accepted links with ground truth: precision, recall, F1 and breadth at
+    several thresholds, and write a precision-recall chart."""
+    from matching.evaluate import CURVE_THRESHOLDS, evaluate, pr_chart_html
 
     truth_csv = truth / "_truth" / "alumni.csv" if truth.is_dir() else truth
-    scores = evaluate(warehouse_path(), truth_csv)
+    if not truth_csv.is_file():
+        raise typer.BadParameter(f"no ground truth at {truth_csv}", param_hint="--truth")
+    warehouse = warehouse_path()
+    scores = evaluate(warehouse, truth_csv)
+    chart = chart or warehouse.parent / "match_evaluation.html"
+    chart.write_text(pr_chart_html(evaluate(warehouse, truth_csv, CURVE_THRESHOLDS)),
+                     encoding="utf-8")
     if as_json:
         out.print_json(json.dumps([s.as_dict() for s in scores]))
         return
@@ -257,3 +280,74 @@ def match_evaluate(
     out.print(f"{s.with_profile:.1%} of alumni have a profile; {s.findable:.1%} have one that "
               "lists their school or roster email (findable). Recall counts every alumnus "
               "with a profile; recall (findable) only the findable ones.")
+    out.print(f"precision-recall chart: {chart}")
+
+
+@match_app.command("explain")
+def match_explain(
+    sample: Annotated[float, typer.Option(
+        help="Share of records to count from (1.0 = exact).", min=0.001, max=1.0)] = 1.0,
+) -> None:
+    """Show what each blocking rule costs: comparisons it adds and the running total, so
+    the cost of linkage is known before it runs."""
+    from matching.explain import blocking_costs
+    from matching.warehouse import read_inputs
+
+    inputs = read_inputs(warehouse_path())
+    with console.status("counting comparisons"):
+        records = blocking_costs(inputs.alumni, inputs.profiles, inputs.educations, sample)
+    table = Table("blocking rule", "comparisons added", "cumulative",
+                  title=f"Blocking cost ({inputs.alumni.num_rows:,} alumni x "
+                        f"{inputs.profiles.num_rows:,} profiles)")
+    for r in records:
+        table.add_row(r["blocking_rule"], f"{r['marginal_comparison_count']:,}",
+                      f"{r['cumulative_comparison_count']:,}")
+    out.print(table)
+    if records:
+        last = records[-1]
+        possible = max(last["total_possible_comparison_count"], 1)
+        share = last["cumulative_comparison_count"] / possible
+        out.print(f"total: {last['cumulative_comparison_count']:,} comparisons "
+                  f"({share:.4%} of all {last['total_possible_comparison_count']:,} pairs)"
+                  + (" (estimated from a sample)" if last["is_estimate"] else ""))
+
+
+review_app = typer.Typer(help="Clerical review of uncertain matches.", no_args_is_help=True)
+match_app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    lower: Annotated[float, typer.Option(help="Lowest probability to include.")] = 0.5,
+    upper: Annotated[float, typer.Option(help="Probability from which pairs are certain.")] = 0.95,
+    institution: Annotated[str | None, typer.Option(help="Only this institution.")] = None,
+) -> None:
+    """Write undecided candidate pairs with lower <= probability < upper, both records side
+    by side with the per-comparison explanation, and empty decision/reviewer/note columns.
+    The file holds direct identifiers: keep it with the restricted data team."""
+    from matching.review import export_review
+
+    try:
+        n = export_review(warehouse_path(), out_file, lower, upper, institution)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    out.print(f"wrote {n} pairs to {out_file}; fill 'decision' with yes or no, then "
+              f"`pathways match review import {out_file}`")
+
+
+@review_app.command("import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="A review CSV with decisions filled in.")],
+) -> None:
+    """Store reviewers' yes/no decisions; they override the model on every later refresh."""
+    from matching.review import import_review
+
+    result = import_review(warehouse_path(), file)
+    if result.errors:
+        for error in result.errors:
+            console.print(f"[red]{error}")
+        console.print("[red]nothing imported")
+        raise typer.Exit(1)
+    out.print(f"imported {result.imported} decisions ({result.skipped_blank} rows left blank); "
+              "they apply from the next `pathways refresh`")

@@ -166,3 +166,56 @@ def test_institutions_json(built):
     assert result.returncode == 0
     assert '"id": "northfield"' in result.stdout and '"name": "Northfield State University"' in (
         result.stdout)
+
+
+def test_explain_shows_the_cost_of_each_blocking_rule(built):
+    root, env, _, _ = built
+    result = _run(["match", "explain"], env, root)
+    assert result.returncode == 0, result.stderr
+    assert "first_name" in result.stdout and "total:" in result.stdout
+
+
+def test_review_decisions_override_the_model(built, tmp_path):
+    root, env, _, _ = built
+    review = tmp_path / "review.csv"
+    exported = _run(["match", "review", "export", "--out", str(review), "--lower", "0.2",
+                     "--upper", "0.9999"], env, root)
+    assert exported.returncode == 0, exported.stderr
+    with review.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(0.2 <= float(r["match_probability"]) < 0.9999 for r in rows)
+    assert all(r["explanation"] and r["roster_last_name"] for r in rows)
+    rejected = next(r for r in rows if r["candidate_rank"] == "1")
+    confirmed = next(r for r in rows if r["candidate_rank"] == "2"
+                     and r["student_id"] != rejected["student_id"])
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow({**rejected, "decision": "maybe"})
+    refused = _run(["match", "review", "import", str(bad)], env, root)
+    assert refused.returncode == 1
+    assert "row 1: decision 'maybe' is not yes or no" in refused.stderr
+
+    with review.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow({**rejected, "decision": "no", "reviewer": "ana"})
+        writer.writerow({**confirmed, "decision": "yes", "reviewer": "ana"})
+        writer.writerow({**rows[-1], "decision": ""})
+    imported = _run(["match", "review", "import", str(review)], env, root)
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2 decisions (1 rows left blank)" in imported.stdout
+    refreshed = _run(["refresh"], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+
+    def pair(r):
+        return _query(root, "select candidate_rank, match_probability, explanation "
+                            "from intermediate.int_alumni_profiles_matched "
+                            "where alumni_id = ? and profile_id = ?",
+                      [f"{r['institution_id']}|{r['student_id']}", r["profile_id"]])
+
+    assert pair(rejected) == []
+    [(rank, probability, explanation)] = pair(confirmed)
+    assert rank == 1 and probability == 1.0
+    assert explanation.startswith("confirmed by reviewer ana")

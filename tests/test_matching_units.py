@@ -54,7 +54,8 @@ def _resolve(pairs):
         "institution_id": [p[0] for p in pairs], "alumni_id": [p[1] for p in pairs],
         "profile_id": [p[2] for p in pairs],
         "match_probability": [min(p[3] / 30, 1.0) for p in pairs],
-        "match_weight": [float(p[3]) for p in pairs]}))
+        "match_weight": [float(p[3]) for p in pairs],
+        "explanation": [f"weight {p[3]}" for p in pairs]}))
     resolve_one_to_one(con, "pairs", "resolved")
     return {(r[0], r[1], r[2], r[3]) for r in con.execute(
         "select institution_id, alumni_id, profile_id, candidate_rank from resolved").fetchall()}

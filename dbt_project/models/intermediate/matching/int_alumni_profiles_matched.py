@@ -1,8 +1,9 @@
 """Splink linkage of each institution's alumni to the profile pool (predict only).
 
 Uses the committed, trained model (var `match_model`), its own in-memory DuckDB connection
-(data passed as Arrow), and one-to-one resolution per institution. One row per alumnus and
-candidate rank: rank 1 is the accepted pair, rank 2 the runner-up kept for review.
+(data passed as Arrow), reviewers' decisions applied over the model, and one-to-one
+resolution per institution. One row per alumnus and candidate rank: rank 1 is the accepted
+pair, rank 2 the runner-up kept for review.
 """
 
 from matching.predict import score
@@ -22,4 +23,7 @@ def model(dbt, session):
     educations = dbt.ref("int_profile_educations_resolved").project(
         "profile_id, institution_id, end_year, field_of_study"
     ).to_arrow_table()
-    return score(alumni, profiles, educations, model_path)
+    reviews = dbt.ref("stg_ops__match_reviews").project(
+        "alumni_id, profile_id, decision, reviewer, decided_at"
+    ).to_arrow_table()
+    return score(alumni, profiles, educations, model_path, reviews=reviews)
