@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo_data
 DEMO_INSTITUTIONS ?= 4
 DEMO_ALUMNI ?= 8000
-DEMO_PROFILES ?= 80000
+DEMO_PROFILES ?= 200000
 DEMO_SEED ?= 7
 export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
 

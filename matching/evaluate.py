@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99)
+DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99)  # 0.8 is the default
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class ThresholdScore:
     recall_findable: float  # recall among alumni whose profile carries reviewable evidence
     breadth: float  # share of all alumni linked at this threshold
     with_profile: float  # share of all alumni that have a profile (the ceiling for breadth)
-    findable: float  # share of all alumni whose profile lists the school or their email
+    findable: float  # share of alumni whose profile lists the school under a name the roster
+    # knows (current or former), or shows the roster email
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -14,6 +14,7 @@ from splink.backends.duckdb import DuckDBAPI
 from matching.explain import explanation_sql
 from matching.features import alumni_features, profile_features
 from matching.resolve import resolve_one_to_one
+from matching.train import metadata_path
 
 # Pairs below this probability are not even candidates (keeps review queues short).
 CANDIDATE_THRESHOLD = 0.2
@@ -26,6 +27,23 @@ def load_model(model: str | Path | dict) -> dict:
     if isinstance(model, dict):
         return model
     return json.loads(Path(model).read_text(encoding="utf-8"))
+
+
+def prior_for_pool(model: str | Path | dict, profile_rows: int) -> float | None:
+    """The prior match probability for a pool of ``profile_rows`` profile rows.
+
+    The chance that a random alumnus-profile pair is a match falls as the pool grows: an
+    alumnus has at most one profile however many strangers the pool holds. Training records
+    the expected links per profile row in the model's metadata; the prior is that divided
+    by the current pool size. None when the model has no metadata (use its own prior).
+    """
+    if isinstance(model, dict) or profile_rows <= 0:
+        return None
+    path = metadata_path(Path(model))
+    if not path.exists():
+        return None
+    rate = json.loads(path.read_text(encoding="utf-8")).get("links_per_profile_row")
+    return min(rate / profile_rows, 0.5) if rate else None
 
 
 def linker_for(con: duckdb.DuckDBPyConnection, left: str, right: str,
@@ -99,6 +117,10 @@ def score(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     alumni_features(con, alumni, "alumni_features")
     profile_features(con, profiles, educations, "profile_features")
     settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
+    profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
+    prior = prior_for_pool(model, profile_rows)
+    if prior is not None:
+        settings["probability_two_random_records_match"] = prior
     linker = linker_for(con, "alumni_features", "profile_features", settings)
     predictions = linker.inference.predict(threshold_match_probability=candidate_threshold)
     columns = {row[0] for row in con.execute(

@@ -57,6 +57,16 @@ def regularise(model: dict, m_floor: float = M_FLOOR, u_floor: float = U_FLOOR) 
 MIN_CONFIRMED_PAIRS = 30
 
 
+def metadata_path(model_path: Path) -> Path:
+    """Where a model's metadata lives: pathways_match_v1.json -> pathways_match_v1.meta.json."""
+    return model_path.with_suffix(".meta.json")
+
+
+def write_model_metadata(model_path: Path, metadata: dict) -> None:
+    metadata_path(model_path).write_text(json.dumps(metadata, indent=2) + "\n",
+                                         encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class TrainedModel:
     model_path: Path
@@ -109,10 +119,19 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
     if confirmed is not None and confirmed.num_rows >= MIN_CONFIRMED_PAIRS:
         used = _register_labels(con, confirmed)
         linker.training.estimate_m_from_pairwise_labels("pathways_labels")
+    log.info("trained on %s alumni and %s profiles", alumni.num_rows, profiles.num_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / f"pathways_match_v{version}.json"
     model = regularise(linker.misc.save_model_to_json(overwrite=True))
     model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
+    write_model_metadata(model_path, {
+        "model_version": version,
+        "trained_on": {"alumni": alumni.num_rows, "profiles": profiles.num_rows,
+                       "profile_feature_rows": profile_rows},
+        "confirmed_pairs_used": used,
+        "links_per_profile_row": model["probability_two_random_records_match"] * profile_rows,
+    })
     linker = Linker([left, right], model, log_level=logging.WARNING)
     charts = []
     for name, chart in (("match_weights", linker.visualisations.match_weights_chart()),

@@ -278,8 +278,9 @@ def match_evaluate(
     out.print(table)
     s = scores[0]
     out.print(f"{s.with_profile:.1%} of alumni have a profile; {s.findable:.1%} have one that "
-              "lists their school or roster email (findable). Recall counts every alumnus "
-              "with a profile; recall (findable) only the findable ones.")
+              "lists their school under a name the roster knows, or shows their roster email "
+              "(findable). Recall counts every alumnus with a profile; recall (findable) only "
+              "the findable ones.")
     out.print(f"precision-recall chart: {chart}")
 
 

@@ -39,7 +39,7 @@ def built(tmp_path_factory):
            "PATHWAYS_PSEUDONYM_KEY": KEY, "COLUMNS": "200"}
     landing = root / "landing"
     generated = _run(["generate", "--out", str(landing), "--institutions", "3",
-                      "--alumni", "1800", "--profiles", "15000", "--seed", "21"], env, root)
+                      "--alumni", "1500", "--profiles", "30000", "--seed", "21"], env, root)
     assert generated.returncode == 0, generated.stderr
     refreshed = _run(["refresh", "--landing", str(landing)], env, root)
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
@@ -68,7 +68,7 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
                                         "where table_schema = 'marts'")}
     assert {"dim_alumni", "fct_alumni_positions", "fct_alumni_further_education",
             "agg_outcomes_by_program", "agg_match_quality"} <= marts
-    assert _query(root, "select count(*) from marts.dim_alumni")[0][0] == 1800
+    assert _query(root, "select count(*) from marts.dim_alumni")[0][0] == 1500
     assert "Northfield State University" in refreshed.stdout
     assert "Alumni outcomes by institution" in refreshed.stdout
 
@@ -91,10 +91,10 @@ def test_linkage_meets_the_floors(built):
     root, _, landing, _ = built
     scores = {s.threshold: s for s in evaluate(root / "wh.duckdb",
                                                landing / "_truth" / "alumni.csv")}
-    at_default = scores[0.9]
+    at_default = scores[0.8]  # var match_threshold
     assert at_default.precision >= 0.97
-    assert at_default.recall >= 0.75
-    assert scores[0.5].recall >= at_default.recall
+    assert at_default.recall_findable >= 0.92
+    assert scores[0.5].recall >= at_default.recall >= scores[0.99].recall
 
 
 def test_outcomes_agree_with_the_truth(built):

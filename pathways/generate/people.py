@@ -96,8 +96,9 @@ class Alumnus:
     current_city: str = ""
     current_state: str = ""
     married_last_name: str | None = None
-    # The profile carries evidence a reviewer would accept: it lists the institution under
-    # a configured alias, or shows the email on the roster.
+    # The profile carries evidence a reviewer would accept: it lists the institution under a
+    # configured alias with a last name the roster knows (current or former), or it shows the
+    # roster email. A profile under a married name nobody reported is not findable.
     profile_findable: bool = False
 
     @property
@@ -225,6 +226,7 @@ class World:
         self.names = NamePool()
         self.institutions = institutions
         self._profile_ids: set[str] = set()
+        self._emails: set[str] = set()
 
     # -- people ---------------------------------------------------------------------------
     def person(self, home_state: str | None) -> Person:
@@ -239,13 +241,20 @@ class World:
         return Person(first, middle, last, sex, city, state, zip3)
 
     def email_for(self, first: str, last: str) -> str:
+        """A personal email address, unique like real ones: a taken address gets digits."""
         rng = self.rng
-        a, b = strip_accents(first).lower(), strip_accents(last).lower().replace("'", "")
+        a = "".join(c for c in strip_accents(first).lower() if c.isalnum())
+        b = "".join(c for c in strip_accents(last).lower() if c.isalnum())
         style = rng.random()
-        local = f"{a}.{b}" if style < 0.4 else f"{a[0]}{b}" if style < 0.7 else f"{a}{b}"
+        local = f"{a}.{b}" if style < 0.4 else f"{a[:1]}{b}" if style < 0.7 else f"{a}{b}"
         if rng.random() < 0.6:
             local += str(rng.randrange(1, 99))
-        return f"{local}@{rng.choice(catalog.EMAIL_DOMAINS)}"
+        domain = rng.choice(catalog.EMAIL_DOMAINS)
+        address = f"{local}@{domain}"
+        while address in self._emails:
+            address = f"{local}{rng.randrange(1, 9999)}@{domain}"
+        self._emails.add(address)
+        return address
 
     def new_profile_id(self) -> str:
         while True:
@@ -402,6 +411,7 @@ class World:
         last = alumnus.married_last_name or p.last_name
         if alumnus.former_last_name and rng.random() < 0.3:
             last = alumnus.former_last_name
+        known_last_name = last in (p.last_name, alumnus.roster_last_name, alumnus.former_last_name)
         if rng.random() < 0.02:
             last = typo(rng, last)
         if rng.random() < 0.5:
@@ -449,7 +459,8 @@ class World:
             updated_at=date(2026, rng.randint(1, 9), rng.randint(1, 28)),
         )
         alumnus.profile_id = profile.profile_id
-        alumnus.profile_findable = listed or (email is not None and email == p.email)
+        alumnus.profile_findable = (listed and known_last_name) or (
+            email is not None and email == p.email)
         return profile
 
     def namesake_profile(self, alumnus: Alumnus) -> Profile:
