@@ -42,9 +42,7 @@ log = logging.getLogger(__name__)
 def _as_arrow(data: Any, side: str) -> pa.Table:
     if isinstance(data, pa.Table):
         table = data
-    elif isinstance(data, duckdb.DuckDBPyRelation):
-        table = data.to_arrow_table()
-    elif hasattr(data, "to_arrow_table"):
+    elif hasattr(data, "to_arrow_table"):  # a DuckDB relation
         table = data.to_arrow_table()
     elif type(data).__module__.startswith("pandas"):
         table = pa.Table.from_pandas(data, preserve_index=False)
