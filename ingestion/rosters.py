@@ -21,6 +21,7 @@ from ingestion.textfiles import (
     read_fixed_width,
     sniff_delimiter,
 )
+from ingestion.xlsx import read_xlsx
 from pathways.config import REQUIRED_ROSTER_COLUMNS, STANDARD_ROSTER_COLUMNS, Institution
 
 DATE_COLUMNS = ("date_of_birth", "graduation_date")
@@ -46,9 +47,16 @@ def parse_roster(path: Path, institution: Institution) -> ParsedFile:
     impossible dates.
     """
     fmt = institution.roster
-    text, encoding = decode(path, fmt.encoding)
     warnings: list[str] = []
-    if fmt.format == "fixed_width":
+    is_xlsx = fmt.format == "xlsx" or path.suffix.lower() == ".xlsx"
+    text, encoding = ("", None) if is_xlsx else decode(path, fmt.encoding)
+    if is_xlsx:
+        headers, records = read_xlsx(path)
+        if not headers:
+            raise FileRefused(path, "the workbook's first sheet is empty")
+        mapped = map_headers(headers, fmt.column_map)
+        min_length = 0
+    elif fmt.format == "fixed_width":
         columns = [f.name for f in fmt.layout]
         records = read_fixed_width(text, fmt.layout)
         mapped: list[str | None] = list(columns)
@@ -80,7 +88,7 @@ def parse_roster(path: Path, institution: Institution) -> ParsedFile:
     rows_read = 0
     for record in records:
         rows_read += 1
-        if fmt.format == "fixed_width":
+        if fmt.format == "fixed_width" and not is_xlsx:
             if len(record.raw.rstrip()) < min_length:
                 quarantined.append(QuarantinedRow(
                     record.row, record.raw,

@@ -18,7 +18,7 @@ import dlt
 import duckdb
 import pyarrow as pa
 
-from ingestion.ledger import Ledger, file_sha256
+from ingestion.ledger import Ledger, file_sha256, submission_key
 from ingestion.nsc import nsc_resource, parse_nsc
 from ingestion.parsed import ParsedFile
 from ingestion.profiles import parse_profiles, profiles_resource
@@ -143,6 +143,7 @@ class Ingestor:
             ingest_id=self.ingest_id, encoding=parsed.encoding, rows_read=parsed.rows_read,
             rows_loaded=table.num_rows, quarantined=parsed.quarantined, status="loaded",
             message="; ".join(parsed.warnings) or None,
+            submission_key=submission_key(path) if kind == "roster" else None,
         )
         return result
 

@@ -53,9 +53,12 @@ class FixedWidthField(BaseModel):
 class RosterFormat(BaseModel):
     """How one institution's roster files look."""
 
-    format: Literal["delimited", "fixed_width"] = "delimited"
+    format: Literal["delimited", "fixed_width", "xlsx"] = "delimited"
     delimiter: str | None = None
     encoding: str | None = None
+    # Width of the institution's student ids: numeric ids a spreadsheet shortened are padded
+    # back with leading zeros in staging.
+    student_id_width: int | None = Field(default=None, ge=1, le=20)
     column_map: dict[str, str] = Field(default_factory=dict)
     layout: list[FixedWidthField] = Field(default_factory=list)
 

@@ -273,7 +273,7 @@ class World:
         # Each institution offers some programs, a few large and many small (Zipf-like).
         offered = rng.sample(programs, min(10, len(programs)))
         popularity = [1 / (rank + 1) for rank in range(len(offered))]
-        id_width = (8, 9, 7, 10, 8, 9)[index % 6]
+        id_width = institution.roster.student_id_width or 8
         used_ids: set[str] = set()
         result: list[Alumnus] = []
         for _ in range(count):

@@ -54,13 +54,14 @@ def roster_rows(alumni: Iterable[Alumnus], index: int) -> Iterable[dict[str, str
     """Standard-column roster rows for alumni, in the institution's own value styles."""
     date_style = catalog.ROSTER_DATE_STYLES[index % len(catalog.ROSTER_DATE_STYLES)]
     degree_style = catalog.ROSTER_DEGREE_STYLES[index % len(catalog.ROSTER_DEGREE_STYLES)]
-    excel_mangled = index == 1  # this registrar's file went through Excel: ZIP zeros lost
+    excel_mangled = index == 1  # this registrar's file went through Excel: leading zeros lost
     for a in alumni:
         postal = a.postal_code or ""
+        student_id = a.student_id
         if excel_mangled:
-            postal = postal.lstrip("0")
+            postal, student_id = postal.lstrip("0"), student_id.lstrip("0")
         yield {
-            "student_id": a.student_id,
+            "student_id": student_id,
             "first_name": a.roster_first_name,
             "middle_name": a.person.middle_name or "",
             "last_name": a.roster_last_name,

@@ -6,6 +6,31 @@ source as (
 
 ),
 
+ledger as (
+
+    select * from {{ source('ops', 'file_ledger') }}
+
+),
+
+institutions as (
+
+    select * from {{ source('config', 'institutions') }}
+
+),
+
+-- A corrected re-submission supersedes the earlier file: its rows leave staging whole,
+-- so a student dropped from the corrected file is dropped here too.
+current_rows as (
+
+    select source.*
+    from source
+    anti join ledger
+        on
+            source._file_sha256 = ledger.file_sha256
+            and ledger.status = 'superseded'
+
+),
+
 degree_levels as (
 
     select * from {{ ref('degree_levels') }}
@@ -15,31 +40,44 @@ degree_levels as (
 cleaned as (
 
     select
-        institution_id,
-        {{ clean_text('student_id') }} as student_id,
-        {{ clean_text('first_name') }} as first_name,
-        {{ clean_text('middle_name') }} as middle_name,
-        {{ clean_text('last_name') }} as last_name,
-        {{ clean_text('former_last_name') }} as former_last_name,
-        {{ clean_text('suffix') }} as suffix,
-        {{ parse_roster_date('date_of_birth') }} as date_of_birth,
-        lower({{ clean_text('email') }}) as email,
-        nullif(regexp_replace(phone, '[^0-9]', '', 'g'), '') as phone_digits,
-        {{ clean_text('street_address') }} as street_address,
-        {{ clean_text('city') }} as city,
-        upper({{ clean_text('state') }}) as state,
-        trim(postal_code) as postal_code_raw,
-        trim(program_cip) as program_cip_raw,
-        {{ clean_text('program_name') }} as program_name,
-        lower({{ clean_text('degree_level') }}) as degree_level_raw,
-        {{ parse_roster_date('graduation_date') }} as graduation_date,
-        _extra_columns,
-        _source_file,
-        _source_row,
-        _file_sha256,
-        _ingest_id,
-        _ingested_at
-    from source
+        current_rows.institution_id,
+        -- Restore leading zeros a spreadsheet stripped from numeric ids.
+        case
+            when
+                institutions.student_id_width is not null
+                and regexp_full_match(trim(current_rows.student_id), '[0-9]+')
+                then lpad(
+                    trim(current_rows.student_id),
+                    cast(institutions.student_id_width as integer),
+                    '0'
+                )
+            else {{ clean_text('current_rows.student_id') }}
+        end as student_id,
+        {{ clean_text('current_rows.first_name') }} as first_name,
+        {{ clean_text('current_rows.middle_name') }} as middle_name,
+        {{ clean_text('current_rows.last_name') }} as last_name,
+        {{ clean_text('current_rows.former_last_name') }} as former_last_name,
+        {{ clean_text('current_rows.suffix') }} as suffix,
+        {{ parse_roster_date('current_rows.date_of_birth') }} as date_of_birth,
+        lower({{ clean_text('current_rows.email') }}) as email,
+        nullif(regexp_replace(current_rows.phone, '[^0-9]', '', 'g'), '') as phone_digits,
+        {{ clean_text('current_rows.street_address') }} as street_address,
+        {{ clean_text('current_rows.city') }} as city,
+        upper({{ clean_text('current_rows.state') }}) as state,
+        trim(current_rows.postal_code) as postal_code_raw,
+        trim(current_rows.program_cip) as program_cip_raw,
+        {{ clean_text('current_rows.program_name') }} as program_name,
+        lower({{ clean_text('current_rows.degree_level') }}) as degree_level_raw,
+        {{ parse_roster_date('current_rows.graduation_date') }} as graduation_date,
+        current_rows._extra_columns,
+        current_rows._source_file,
+        current_rows._source_row,
+        current_rows._file_sha256,
+        current_rows._ingest_id,
+        current_rows._ingested_at
+    from current_rows
+    left join institutions
+        on current_rows.institution_id = institutions.institution_id
 
 ),
 
