@@ -18,6 +18,7 @@ import dlt
 import duckdb
 import pyarrow as pa
 
+from ingestion.imports import imports_resource, parse_import
 from ingestion.ledger import Ledger, file_sha256, submission_key
 from ingestion.nsc import nsc_resource, parse_nsc
 from ingestion.parsed import ParsedFile
@@ -25,10 +26,10 @@ from ingestion.profiles import parse_profiles, profiles_resource
 from ingestion.reference import config_source
 from ingestion.rosters import parse_roster, rosters_resource
 from ingestion.textfiles import FileRefused
-from pathways.config import PathwaysConfig
+from pathways.config import ImportsConfig, PathwaysConfig, load_imports
 
-KINDS: tuple[str, ...] = ("roster", "nsc", "profiles")
-KIND_NEEDS_INSTITUTION = {"roster": True, "nsc": True, "profiles": False}
+KINDS: tuple[str, ...] = ("roster", "nsc", "profiles", "import:<source>")
+IMPORT_PREFIX = "import:"
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,9 @@ class LandingFile:
 
 
 def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
-    """Files in a landing folder: ``<institution>/roster/*``, ``<institution>/nsc/*`` and
-    ``profiles/*``. Folders starting with ``_`` or ``.`` (such as ``_truth``) are ignored."""
+    """Files in a landing folder: ``<institution>/roster/*``, ``<institution>/nsc/*``,
+    ``<institution>/imports/<source>/*`` and ``profiles/*``. Folders starting with ``_`` or
+    ``.`` (such as ``_truth``) are ignored."""
     found: list[LandingFile] = []
     for path in sorted(landing.rglob("*")):
         rel = path.relative_to(landing)
@@ -71,15 +73,20 @@ def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
         elif len(rel.parts) >= 3 and rel.parts[1] in ("roster", "nsc"):
             config.get(rel.parts[0])  # unknown institution folder: a clear KeyError
             found.append(LandingFile(path, rel.parts[1], rel.parts[0]))
+        elif len(rel.parts) >= 4 and rel.parts[1] == "imports":
+            config.get(rel.parts[0])
+            found.append(LandingFile(path, IMPORT_PREFIX + rel.parts[2], rel.parts[0]))
     return found
 
 
 class Ingestor:
     """Holds one DuckDB connection and one dlt pipeline for a batch of files."""
 
-    def __init__(self, warehouse: Path, config: PathwaysConfig) -> None:
+    def __init__(self, warehouse: Path, config: PathwaysConfig,
+                 imports: ImportsConfig | None = None) -> None:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         self.config = config
+        self.imports = imports if imports is not None else load_imports()
         self.con = duckdb.connect(str(warehouse))
         self.ledger = Ledger(self.con)
         self.pipeline = dlt.pipeline(
@@ -101,7 +108,7 @@ class Ingestor:
 
     def load_reference(self) -> None:
         """Replace raw.institutions and raw.institution_aliases from the configuration."""
-        self.pipeline.run(config_source(self.config))
+        self.pipeline.run(config_source(self.config, self.imports))
 
     def ingest_file(self, path: Path, kind: str, institution_id: str | None = None) -> FileResult:
         """Load one file; never raises for bad input, reports it in the result instead."""
@@ -126,8 +133,8 @@ class Ingestor:
             return result
 
         table = self._with_lineage(parsed.table, path, sha, institution_id)
-        resource = {"roster": rosters_resource, "nsc": nsc_resource,
-                    "profiles": profiles_resource}[kind]
+        resource = imports_resource if kind.startswith(IMPORT_PREFIX) else {
+            "roster": rosters_resource, "nsc": nsc_resource, "profiles": profiles_resource}[kind]
         if table.num_rows:
             self.pipeline.run(resource(table))
         result.rows_read = parsed.rows_read
@@ -160,9 +167,11 @@ class Ingestor:
 
     # -- helpers --------------------------------------------------------------------------
     def _check_arguments(self, path: Path, kind: str, institution_id: str | None) -> None:
-        if kind not in KINDS:
+        if kind.startswith(IMPORT_PREFIX):
+            self.imports.get(kind.removeprefix(IMPORT_PREFIX))
+        elif kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-        if KIND_NEEDS_INSTITUTION[kind] and not institution_id:
+        if kind != "profiles" and not institution_id:
             raise ValueError(f"--institution is required for {kind} files")
         if institution_id:
             self.config.get(institution_id)
@@ -175,6 +184,8 @@ class Ingestor:
             return parse_roster(path, self.config.get(institution_id))
         if kind == "nsc":
             return parse_nsc(path)
+        if kind.startswith(IMPORT_PREFIX):
+            return parse_import(path, self.imports.get(kind.removeprefix(IMPORT_PREFIX)))
         return parse_profiles(path)
 
     def _with_lineage(self, table: pa.Table, path: Path, sha: str,

@@ -22,6 +22,9 @@ app = typer.Typer(
 )
 match_app = typer.Typer(help="Train and evaluate the linkage model.", no_args_is_help=True)
 app.add_typer(match_app, name="match")
+report_app = typer.Typer(help="Reports for institutions and the data team.",
+                         no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 out = Console()
@@ -139,7 +142,8 @@ def _ingest(landing: Path | None, file: Path | None, kind: str | None,
 def ingest(
     file: Annotated[Path | None, typer.Argument(help="One file to load (else --landing).")] = None,
     landing: Annotated[Path | None, typer.Option(help="Landing folder to scan.")] = None,
-    kind: Annotated[str | None, typer.Option(help="roster, nsc or profiles (with FILE).")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="roster, nsc, profiles or import:<source> (with FILE).")] = None,
     institution: Annotated[str | None, typer.Option(
         help="Institution id (required for roster and nsc files).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
@@ -165,7 +169,8 @@ def _print_summary(warehouse: Path) -> None:
                       f"{s.n_found:,} ({s.found_rate:.0%})", f"{s.employment_rate:.1%}",
                       f"{s.further_education_rate:.1%}", s.top_employers)
     out.print(table)
-    out.print("* employed after graduation, among alumni whose profile was found.")
+    out.print("* employed after graduation, among alumni whose outcome is known (profile found "
+              "or a survey/verification record).")
 
 
 def _error_line(message: str) -> str:
@@ -209,6 +214,23 @@ def refresh(
         raise typer.Exit(1)
     out.print(f"Refresh {refresh_id} built {outcome.n_nodes} nodes into {warehouse}.")
     _print_summary(warehouse)
+
+
+@report_app.command("errors")
+def report_errors(
+    institution: Annotated[str, typer.Option(help="Institution id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+) -> None:
+    """Write every refused file, quarantined row and failed validation of one institution
+    as a CSV in plain language, ready to send back for correction."""
+    from pathways.reports import write_errors_report
+
+    try:
+        load_config().get(institution)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
+    n = write_errors_report(warehouse_path(), institution, out_file)
+    out.print(f"wrote {n} problems for {institution} to {out_file}")
 
 
 @app.command()

@@ -128,6 +128,78 @@ class PathwaysConfig(BaseModel):
         raise KeyError(f"unknown institution {institution_id!r}; configured: {known}")
 
 
+CONFORMED_IMPORT_FIELDS: tuple[str, ...] = (
+    "student_id", "email", "outcome", "employer_name", "job_title", "city", "state",
+    "started_on", "ended_on", "salary", "school_name", "reported_on",
+)
+CONFORMED_OUTCOMES: tuple[str, ...] = ("employed", "further_education", "seeking",
+                                       "not_seeking")
+
+
+class ImportSource(BaseModel):
+    """A third-party source mapped to the conformed outcome model by configuration."""
+
+    name: str
+    description: str = ""
+    links_by: Literal["student_id", "email"]
+    columns: dict[str, str]
+    values: dict[str, dict[str, str | None]] = Field(default_factory=dict)
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> ImportSource:
+        if not self.name.isidentifier() or self.name.lower() != self.name:
+            raise ValueError(f"import name {self.name!r} must be a lowercase identifier")
+        unknown = set(self.columns) - set(CONFORMED_IMPORT_FIELDS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown conformed fields {sorted(unknown)}; "
+                             f"expected some of {', '.join(CONFORMED_IMPORT_FIELDS)}")
+        if self.links_by not in self.columns:
+            raise ValueError(f"{self.name}: links_by {self.links_by} has no column mapped")
+        for field, mapping in self.values.items():
+            if field not in self.columns:
+                raise ValueError(f"{self.name}: values given for unmapped field {field}")
+            if field == "outcome":
+                bad = {v for v in mapping.values() if v is not None} - set(CONFORMED_OUTCOMES)
+                if bad:
+                    raise ValueError(f"{self.name}: unknown outcomes {sorted(bad)}; expected "
+                                     f"{', '.join(CONFORMED_OUTCOMES)} or null")
+        return self
+
+    @property
+    def required_headers(self) -> list[str]:
+        """Headers a file of this source must have: every mapped column and filter column."""
+        return list(dict.fromkeys([*self.columns.values(), *self.filters]))
+
+
+class ImportsConfig(BaseModel):
+    imports: list[ImportSource] = Field(default_factory=list)
+
+    def get(self, name: str) -> ImportSource:
+        for source in self.imports:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.imports) or "none"
+        raise KeyError(f"unknown import source {name!r}; configured: {known}")
+
+
+def imports_path() -> Path:
+    """The third-party imports YAML: env PATHWAYS_IMPORTS, default config/imports.yml."""
+    import os
+
+    raw = os.environ.get("PATHWAYS_IMPORTS")
+    return Path(raw) if raw else config_path().parent / "imports.yml"
+
+
+def load_imports(path: Path | None = None) -> ImportsConfig:
+    """Read and validate the third-party imports file (empty when it does not exist)."""
+    path = path or imports_path()
+    if not path.exists():
+        return ImportsConfig()
+    with path.open(encoding="utf-8") as handle:
+        return ImportsConfig.model_validate(yaml.safe_load(handle) or {})
+
+
 def load_config(path: Path | None = None) -> PathwaysConfig:
     """Read and validate the institutions file."""
     path = path or config_path()

@@ -27,6 +27,7 @@ per_institution as (
         institution_id,
         count(*) as n_alumni,
         count(*) filter (where is_profile_found) as n_found,
+        count(*) filter (where is_outcome_known) as n_outcome_known,
         count(*) filter (where is_employed_after_graduation) as n_employed,
         count(*) filter (where has_further_education) as n_further_education
     from alumni
@@ -59,6 +60,7 @@ select
     institutions.institution_name,
     per_institution.n_alumni,
     per_institution.n_found,
+    per_institution.n_outcome_known,
     per_institution.n_employed,
     per_institution.n_further_education,
     coalesce(top_employers.top_employers, '') as top_employers
@@ -75,6 +77,7 @@ class InstitutionSummary:
     institution_name: str
     n_alumni: int
     n_found: int
+    n_outcome_known: int
     n_employed: int
     n_further_education: int
     top_employers: str
@@ -85,8 +88,8 @@ class InstitutionSummary:
 
     @property
     def employment_rate(self) -> float:
-        """Employed after graduation among alumni whose profile was found."""
-        return self.n_employed / self.n_found if self.n_found else 0.0
+        """Employed after graduation among alumni some outcome source covers."""
+        return self.n_employed / self.n_outcome_known if self.n_outcome_known else 0.0
 
     @property
     def further_education_rate(self) -> float:

@@ -219,3 +219,32 @@ def test_review_decisions_override_the_model(built, tmp_path):
     [(rank, probability, explanation)] = pair(confirmed)
     assert rank == 1 and probability == 1.0
     assert explanation.startswith("confirmed by reviewer ana")
+
+
+def test_error_report_lists_what_an_institution_must_fix(built, tmp_path):
+    root, env, _, _ = built
+    roster = tmp_path / "late_additions.csv"
+    roster.write_text(
+        "student_id,first_name,last_name,program_cip,degree_level,graduation_date,state\r\n"
+        "00990001,Una,Vale,99.9999,Bachelor,2024-05-15,MA\r\n"
+        "00990002,Val,Wren,11.0701,Diploma,2024-05-15,ZZ\r\n"
+        "00990003,Wes,Yu\r\n", encoding="utf-8")
+    loaded = _run(["ingest", str(roster), "--kind", "roster", "--institution", "northfield"],
+                  env, root)
+    assert loaded.returncode == 0, loaded.stderr
+    refreshed = _run(["refresh"], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    report = tmp_path / "errors.csv"
+    result = _run(["report", "errors", "--institution", "northfield", "--out", str(report)],
+                  env, root)
+    assert result.returncode == 0, result.stderr
+    with report.open(encoding="utf-8") as handle:
+        problems = [(r["row"], r["problem"]) for r in csv.DictReader(handle)
+                    if r["file"].endswith("late_additions.csv")]
+    assert problems == [
+        ("1", "program_cip '99.9999' is not a CIP 2020 code"),
+        ("2", "degree_level 'diploma' is not a known degree level "
+              "(certificate, associate, bachelor, master, doctoral)"),
+        ("2", "state 'ZZ' is not a US state or territory code"),
+        ("3", "3 fields, expected 7"),
+    ]

@@ -4,12 +4,15 @@ Layout written under ``out``::
 
     <institution_id>/roster/graduates_<from>_<to>.<ext>   rosters in each institution's shape
     <institution_id>/nsc/<unitid>st_DETLRPT_SE_<date>.csv  NSC StudentTracker detail returns
+    <institution_id>/imports/first_destination_survey/     career-office survey export
+    <institution_id>/imports/employer_verification/        employment-verification feed
     profiles/profiles_NNNN.jsonl.gz                        the public profile pool
     _truth/alumni.csv                                      ground truth, for evaluation only
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +21,12 @@ from pathways.config import Institution
 from pathways.generate.people import SEARCH_DATE, Alumnus, World
 from pathways.generate.writers import (
     ROSTER_YEAR_RANGES,
+    SURVEY_COLUMNS,
+    VERIFICATION_COLUMNS,
     ProfileFileWriter,
+    survey_rows,
+    verification_rows,
+    write_csv,
     write_nsc,
     write_roster,
     write_truth,
@@ -103,6 +111,12 @@ def generate(
                 roster_files += 1
         nsc_name = f"{institution.unitid}st_DETLRPT_SE_{SEARCH_DATE:%Y%m%d}.csv"
         write_nsc(out / institution.id / "nsc" / nsc_name, alumni)
+        extras = random.Random(f"{seed}-{institution.id}")
+        imports = out / institution.id / "imports"
+        write_csv(imports / "first_destination_survey" / "fds_responses.csv", SURVEY_COLUMNS,
+                  survey_rows(alumni, extras))
+        write_csv(imports / "employer_verification" / f"verified_{SEARCH_DATE:%Y%m%d}.csv",
+                  VERIFICATION_COLUMNS, verification_rows(alumni, extras))
     write_truth(out / "_truth" / "alumni.csv", all_alumni)
     (out / "_truth" / "README.md").write_text(
         "Ground truth for evaluation only. Pathways never loads this folder.\n"

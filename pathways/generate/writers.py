@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import random
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,7 +14,15 @@ import orjson
 
 from pathways.config import STANDARD_ROSTER_COLUMNS, Institution
 from pathways.generate import catalog
-from pathways.generate.people import SEARCH_DATE, Alumnus, Profile, strip_accents
+from pathways.generate.people import (
+    LAST_GRAD_YEAR,
+    SEARCH_DATE,
+    Alumnus,
+    Profile,
+    strip_accents,
+)
+
+LAST_SURVEY_COHORT = LAST_GRAD_YEAR
 
 NSC_COLUMNS: tuple[str, ...] = (
     "Your Unique Identifier", "First Name", "Middle Initial", "Last Name", "Name Suffix",
@@ -253,3 +262,76 @@ def write_truth(path: Path, alumni: list[Alumnus]) -> None:
         writer = csv.writer(handle)
         writer.writerow(TRUTH_COLUMNS)
         writer.writerows(truth_row(a) for a in alumni)
+
+
+SURVEY_COLUMNS: tuple[str, ...] = (
+    "Student ID", "Email", "Survey Status", "Outcome", "Employer Name", "Job Title",
+    "Job City", "Job State", "Start Date", "Annual Salary", "Continuing Education Institution",
+    "Response Date",
+)
+_SALARY = {"11": 78000, "13": 64000, "15": 82000, "17": 72000, "19": 52000, "21": 44000,
+           "23": 50000, "25": 45000, "27": 47000, "29": 68000, "31": 37000, "33": 48000,
+           "35": 30000, "41": 38000, "43": 36000, "47": 46000, "49": 45000}
+
+
+def survey_rows(alumni: Iterable[Alumnus], rng: random.Random) -> Iterable[list[str]]:
+    """First-destination survey responses for recent cohorts, about six months out: the
+    status follows the alumnus's true first job and further study at that point."""
+    for a in alumni:
+        if a.graduation_date.year < LAST_SURVEY_COHORT - 2 or rng.random() > 0.45:
+            continue
+        six_months = date(a.graduation_date.year + (a.graduation_date.month + 6 > 12),
+                          (a.graduation_date.month + 5) % 12 + 1, 1)
+        if six_months > SEARCH_DATE:
+            continue
+        job = next((p for p in a.positions if a.graduation_month <= p.start <= six_months), None)
+        study = next((e for e in a.enrollments if e.begin <= six_months), None)
+        row = dict.fromkeys(SURVEY_COLUMNS, "")
+        row.update({"Student ID": a.student_id, "Email": a.person.email or "",
+                    "Survey Status": "Complete" if rng.random() < 0.9 else "Partial",
+                    "Response Date": six_months.strftime("%m/%d/%Y")})
+        if job is not None:
+            row.update({
+                "Outcome": rng.choice(("Employed full-time",) * 8 + ("Employed part-time",)),
+                "Employer Name": job.employer, "Job Title": job.title.removeprefix("Intern, "),
+                "Job City": job.city, "Job State": job.state,
+                "Start Date": job.start.strftime("%m/%d/%Y"),
+                "Annual Salary": str(_SALARY.get(job.soc_group, 45000)
+                                     + rng.randrange(-8, 9) * 1000) if rng.random() < 0.6 else "",
+            })
+        elif study is not None:
+            row.update({"Outcome": "Continuing education",
+                        "Continuing Education Institution": study.college.name.title()})
+        elif rng.random() < 0.05:
+            row["Outcome"] = "Volunteer or service program"
+        else:
+            row["Outcome"] = "Seeking employment" if rng.random() < 0.7 else "Not seeking"
+        yield [row[c] for c in SURVEY_COLUMNS]
+
+
+VERIFICATION_COLUMNS: tuple[str, ...] = (
+    "EMAIL_ADDR", "EMPLOYER", "JOB_TITLE", "HIRE_DT", "TERM_DT", "STATUS", "VERIFIED_DT",
+)
+
+
+def verification_rows(alumni: Iterable[Alumnus], rng: random.Random) -> Iterable[list[str]]:
+    """An employment-verification vendor's feed, matched on the roster email: one row per
+    position after graduation it could verify."""
+    verified = SEARCH_DATE.strftime("%Y%m%d")
+    for a in alumni:
+        if not a.person.email or rng.random() > 0.2:
+            continue
+        for p in a.positions:
+            if p.start < a.graduation_month or rng.random() > 0.9:
+                continue
+            yield [a.person.email.upper(), p.employer.upper(), p.title.upper(),
+                   p.start.strftime("%Y%m%d"), p.end.strftime("%Y%m%d") if p.end else "",
+                   "A" if p.end is None else "I", verified]
+
+
+def write_csv(path: Path, header: tuple[str, ...], rows: Iterable[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)

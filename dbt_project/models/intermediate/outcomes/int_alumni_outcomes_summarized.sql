@@ -1,5 +1,6 @@
--- One row per alumnus: whether a profile was found, employment after graduation, months
--- to first job, whether that job was in field, and NSC further education.
+-- One row per alumnus: whether a profile was found, what third-party sources reported,
+-- employment after graduation (from any source), months to first job, whether that job was
+-- in field, and further education (NSC or survey).
 with
 
 alumni as (
@@ -32,15 +33,36 @@ nsc as (
 
 ),
 
+imports as (
+
+    select * from {{ ref('int_import_outcomes_linked') }}
+
+),
+
 first_jobs as (
 
     select
         alumni_key,
-        count(*) as n_positions,
-        min(months_after_graduation) as months_to_first_job,
-        arg_min(is_in_field, months_after_graduation * 1000 + position_index)
-            as first_job_is_in_field
+        count(*) over (partition by alumni_key) as n_positions,
+        months_after_graduation as months_to_first_job,
+        is_in_field as first_job_is_in_field
     from positions
+    qualify row_number() over (
+        partition by alumni_key
+        order by months_after_graduation, started_on, position_id
+    ) = 1
+
+),
+
+import_summary as (
+
+    select
+        alumni_key,
+        bool_or(outcome = 'employed') as import_says_employed,
+        bool_or(outcome = 'further_education') as import_says_further_education,
+        arg_max(outcome, coalesce(reported_on, started_on))
+            filter (where source_system = 'first_destination_survey') as survey_outcome
+    from imports
     group by alumni_key
 
 ),
@@ -73,13 +95,23 @@ final as (
         links.profile_id is not null as is_profile_found,
         links.match_probability,
         links.match_weight,
+        import_summary.alumni_key is not null as has_import_outcome,
+        import_summary.survey_outcome,
+        links.profile_id is not null or import_summary.alumni_key is not null
+            as is_outcome_known,
         coalesce(first_jobs.n_positions, 0) as n_positions,
-        case when links.profile_id is not null then first_jobs.alumni_key is not null end
-            as is_employed_after_graduation,
+        case
+            when links.profile_id is not null or import_summary.alumni_key is not null
+                then
+                    first_jobs.alumni_key is not null
+                    or coalesce(import_summary.import_says_employed, false)
+        end as is_employed_after_graduation,
         first_jobs.months_to_first_job,
         first_jobs.first_job_is_in_field,
         coalesce(nsc_summary.is_nsc_found, false) as is_nsc_found,
-        coalesce(nsc_summary.has_further_education, false) as has_further_education,
+        coalesce(nsc_summary.has_further_education, false)
+        or coalesce(import_summary.import_says_further_education, false)
+            as has_further_education,
         coalesce(nsc_summary.has_further_degree, false) as has_further_degree
     from alumni
     inner join keys
@@ -92,6 +124,8 @@ final as (
             and alumni.student_id = links.student_id
     left join first_jobs
         on keys.alumni_key = first_jobs.alumni_key
+    left join import_summary
+        on keys.alumni_key = import_summary.alumni_key
     left join nsc_summary
         on
             alumni.institution_id = nsc_summary.institution_id

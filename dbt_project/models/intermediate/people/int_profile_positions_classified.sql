@@ -28,12 +28,7 @@ employer_keywords as (
 
 current_positions as (
 
-    select
-        positions.*,
-        ' ' || trim(regexp_replace(lower(positions.title), '[^a-z0-9]+', ' ', 'g')) || ' '
-            as title_words,
-        ' ' || trim(regexp_replace(lower(positions.employer_name), '[^a-z0-9]+', ' ', 'g'))
-        || ' ' as employer_words
+    select positions.*
     from positions
     inner join profiles
         on
@@ -44,33 +39,19 @@ current_positions as (
 
 title_matches as (
 
-    select
-        current_positions.profile_id,
-        current_positions.position_index,
-        title_keywords.soc_major_group
-    from current_positions
-    inner join title_keywords
-        on contains(current_positions.title_words, ' ' || title_keywords.keyword || ' ')
-    qualify row_number() over (
-        partition by current_positions.profile_id, current_positions.position_index
-        order by length(title_keywords.keyword) desc, title_keywords.soc_major_group
-    ) = 1
+    {{ longest_keyword_match(
+        'current_positions', ['profile_id', 'position_index'], 'title',
+        'title_keywords', 'soc_major_group'
+    ) }}
 
 ),
 
 employer_matches as (
 
-    select
-        current_positions.profile_id,
-        current_positions.position_index,
-        employer_keywords.naics_sector
-    from current_positions
-    inner join employer_keywords
-        on contains(current_positions.employer_words, ' ' || employer_keywords.keyword || ' ')
-    qualify row_number() over (
-        partition by current_positions.profile_id, current_positions.position_index
-        order by length(employer_keywords.keyword) desc, employer_keywords.naics_sector
-    ) = 1
+    {{ longest_keyword_match(
+        'current_positions', ['profile_id', 'position_index'], 'employer_name',
+        'employer_keywords', 'naics_sector'
+    ) }}
 
 ),
 

@@ -25,6 +25,7 @@ cells as (
         graduation_year,
         count(*) as n_alumni,
         count(*) filter (where is_profile_found) as n_found,
+        count(*) filter (where is_outcome_known) as n_outcome_known,
         count(*) filter (where is_employed_after_graduation) as n_employed,
         count(*) filter (where first_job_is_in_field) as n_in_field,
         count(*) filter (where has_further_education) as n_further_education,
@@ -45,13 +46,16 @@ final as (
         cells.n_alumni < institutions.min_cell_size as is_suppressed,
         case when not is_suppressed then cast(cells.n_alumni as integer) end as n_alumni,
         case when not is_suppressed then cast(cells.n_found as integer) end as n_found,
+        case
+            when not is_suppressed then cast(cells.n_outcome_known as integer)
+        end as n_outcome_known,
         case when not is_suppressed then cast(cells.n_employed as integer) end as n_employed,
         case
             when not is_suppressed then cast(cells.n_further_education as integer)
         end as n_further_education,
         case
-            when not is_suppressed and cells.n_found > 0
-                then round(cells.n_employed / cells.n_found, 4)
+            when not is_suppressed and cells.n_outcome_known > 0
+                then round(cells.n_employed / cells.n_outcome_known, 4)
         end as employment_rate,
         case
             when not is_suppressed then round(cells.n_further_education / cells.n_alumni, 4)

@@ -21,7 +21,7 @@ industries as (
 final as (
 
     select
-        md5(positions.alumni_key || '|' || positions.position_index) as position_key,
+        md5(positions.alumni_key || '|' || positions.position_id) as position_key,
         positions.alumni_key,
         positions.institution_id,
         positions.employer_name,
@@ -37,7 +37,8 @@ final as (
         positions.is_current,
         cast(positions.months_after_graduation as integer) as months_after_graduation,
         positions.is_in_field,
-        'profiles' as source_system
+        positions.source_system,
+        positions.confirmed_by
     from positions
     left join occupations
         on positions.soc_major_group = occupations.soc_major_group
