@@ -61,7 +61,7 @@ import_summary as (
         bool_or(outcome = 'employed') as import_says_employed,
         bool_or(outcome = 'further_education') as import_says_further_education,
         arg_max(outcome, coalesce(reported_on, started_on))
-            filter (where source_system = 'first_destination_survey') as survey_outcome
+        filter (where source_system = 'first_destination_survey') as survey_outcome
     from imports
     group by alumni_key
 
