@@ -25,7 +25,8 @@ def _count(warehouse, sql):
 def test_every_landing_file_is_loaded_once(landing, warehouse, config):
     files = discover(landing, config)
     kinds = sorted({f.kind for f in files})
-    assert kinds == ["nsc", "profiles", "roster"]
+    assert kinds == ["import:employer_verification", "import:first_destination_survey", "nsc",
+                     "profiles", "roster"]
     assert not any("_truth" in str(f.path) for f in files)
     with Ingestor(warehouse, config) as ingestor:
         ingestor.load_reference()
