@@ -23,7 +23,8 @@ $(BIN)/pathways: pyproject.toml
 install: $(BIN)/pathways ## create .venv and install Pathways with its dev tools
 
 demo: install ## generate demo data, run a full refresh, print the summary
-	rm -rf $(DEMO_DIR) $(PATHWAYS_WAREHOUSE)
+	rm -rf $(DEMO_DIR) $(PATHWAYS_WAREHOUSE) \
+		$(dir $(PATHWAYS_WAREHOUSE))build/$(basename $(notdir $(PATHWAYS_WAREHOUSE)))_build.duckdb
 	$(BIN)/pathways generate --out $(DEMO_DIR) --institutions $(DEMO_INSTITUTIONS) \
 		--alumni $(DEMO_ALUMNI) --profiles $(DEMO_PROFILES) --seed $(DEMO_SEED)
 	$(BIN)/pathways refresh --landing $(DEMO_DIR)
@@ -45,11 +46,11 @@ train-model: install ## retrain matching/models/ on fresh generated data (seed T
 	rm -rf $(TRAIN_DIR)
 	$(BIN)/pathways generate --out $(TRAIN_DIR)/landing --institutions $(DEMO_INSTITUTIONS) \
 		--alumni $(DEMO_ALUMNI) --profiles $(DEMO_PROFILES) --seed $(TRAIN_SEED)
-	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways ingest --landing $(TRAIN_DIR)/landing
-	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/dbt build --quiet --project-dir . \
+	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways ingest --landing $(TRAIN_DIR)/landing
+	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/dbt build --quiet --project-dir . \
 		--profiles-dir . --select +int_alumni_profiles_matched --exclude int_alumni_profiles_matched \
 		--indirect-selection cautious
-	PATHWAYS_WAREHOUSE=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways match train
+	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways match train
 
 clean:
 	rm -rf $(DEMO_DIR) warehouse target logs

@@ -39,6 +39,20 @@ create table if not exists ops.quarantine (
     reason varchar,
     quarantined_at timestamptz default current_timestamp
 );
+create table if not exists ops.refresh_runs (
+    run_id varchar primary key,
+    started_at timestamptz,
+    finished_at timestamptz,
+    status varchar,          -- running, succeeded, failed, interrupted
+    failed_step varchar,
+    message varchar,
+    step_seconds json,
+    rows_per_layer json,
+    tests_passed integer,
+    tests_failed integer,
+    tests_warned integer,
+    published boolean default false
+);
 create table if not exists ops.match_reviews (
     institution_id varchar not null,
     student_id varchar not null,

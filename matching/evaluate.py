@@ -32,7 +32,7 @@ class ThresholdScore:
 def evaluate(warehouse: Path, truth_csv: Path,
              thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS) -> list[ThresholdScore]:
     """Precision, recall (of findable alumni), F1 and breadth at each threshold, using the
-    accepted one-to-one pairs in intermediate.int_alumni_profiles_matched."""
+    accepted one-to-one pairs in pii.int_alumni_profiles_matched."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         con.execute(
@@ -44,8 +44,8 @@ def evaluate(warehouse: Path, truth_csv: Path,
         con.execute("""
             create temp table predicted as
             select a.institution_id, a.student_id, m.profile_id, m.match_probability
-            from intermediate.int_alumni_profiles_matched as m
-            inner join intermediate.int_alumni_deduplicated as a
+            from pii.int_alumni_profiles_matched as m
+            inner join pii.int_alumni_deduplicated as a
                 on m.alumni_id = a.alumni_record_id
             where m.candidate_rank = 1
         """)

@@ -26,13 +26,13 @@ REVIEW_COLUMNS: tuple[str, ...] = (
 _EXPORT_SQL = """
 with
 matches as (
-    select * from intermediate.int_alumni_profiles_matched
+    select * from pii.int_alumni_profiles_matched
 ),
 alumni as (
-    select * from intermediate.int_alumni_deduplicated
+    select * from pii.int_alumni_deduplicated
 ),
 profiles as (
-    select * from intermediate.int_profiles_deduplicated
+    select * from pii.int_profiles_deduplicated
 ),
 reviewed as (
     select * from staging.stg_ops__match_reviews
@@ -45,14 +45,14 @@ educations as (
             || coalesce(' (' || field_of_study || ')', ''),
             ' | ' order by education_index
         ) as education
-    from intermediate.int_profile_educations_resolved
+    from pii.int_profile_educations_resolved
     group by profile_id
 ),
 positions as (
     select
         profile_id,
         arg_max(title || ' at ' || coalesce(employer_name, '?'), started_on) as latest_position
-    from intermediate.int_profile_positions_classified
+    from pii.int_profile_positions_classified
     group by profile_id
 )
 select

@@ -12,15 +12,15 @@ ALUMNI_SQL = """
     select
         alumni_record_id as record_id, institution_id, first_name, middle_name, last_name,
         former_last_name, email, city, state, postal_code, graduation_year, program_name
-    from intermediate.int_alumni_deduplicated
+    from pii.int_alumni_deduplicated
 """
 PROFILES_SQL = """
     select profile_id, first_name, middle_name, last_name, email, city, state
-    from intermediate.int_profiles_deduplicated
+    from pii.int_profiles_deduplicated
 """
 EDUCATIONS_SQL = """
     select profile_id, institution_id, end_year, field_of_study
-    from intermediate.int_profile_educations_resolved
+    from pii.int_profile_educations_resolved
 """
 
 

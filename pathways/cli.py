@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pathways.config import load_config
-from pathways.paths import project_root, warehouse_path
+from pathways.paths import build_path, project_root, warehouse_path
 
 app = typer.Typer(
     help="Pathways: alumni outcomes warehouse (dlt -> DuckDB -> dbt -> Splink -> marts).",
@@ -154,7 +153,7 @@ def ingest(
     """
     if file is None and landing is None:
         landing = Path("landing")
-    results = _ingest(landing, file, kind, institution, warehouse_path(), as_json)
+    results = _ingest(landing, file, kind, institution, build_path(), as_json)
     if any(r.status == "refused" for r in results):
         raise typer.Exit(1)
 
@@ -164,7 +163,8 @@ def _print_summary(warehouse: Path) -> None:
 
     table = Table("institution", "alumni", "found", "employed*", "further study",
                   "top employers (current)", title="Alumni outcomes by institution")
-    for s in institution_summaries(warehouse):
+    names = {i.id: i.name for i in load_config().institutions}
+    for s in institution_summaries(warehouse, names):
         table.add_row(f"{s.institution_name} ({s.institution_id})", f"{s.n_alumni:,}",
                       f"{s.n_found:,} ({s.found_rate:.0%})", f"{s.employment_rate:.1%}",
                       f"{s.further_education_rate:.1%}", s.top_employers)
@@ -186,34 +186,69 @@ def refresh(
     landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models.")] = False,
 ) -> None:
-    """Ingest new files, run `dbt build` (models and tests), and print the summary."""
-    from ingestion.ledger import ensure_ops_schema
-    from pathways.dbt_runner import run_dbt
+    """Ingest new files, build and test everything in the build area, and publish the marts
+    only when every model and error-severity test passed (write-audit-publish)."""
     from pathways.pseudonym import ENV_VAR, ensure_local_key
+    from pathways.refresh import run_refresh
 
-    warehouse = warehouse_path()
-    ensure_ops_schema(warehouse)
+    warehouse, build_db = warehouse_path(), build_path()
+    config = load_config()
     if ensure_local_key(Path.cwd() / ".dlt" / "secrets.toml"):
         console.print(f"[yellow]created a local pseudonym key in .dlt/secrets.toml "
                       f"(set {ENV_VAR} in production; see README)")
-    if landing is not None:
-        results = _ingest(landing, None, None, None, warehouse, as_json=False)
-        if any(r.status == "refused" for r in results):
-            console.print("[yellow]some files were refused; building with what loaded")
-    refresh_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    command = ["build"] + (["--full-refresh"] if full else [])
+
+    def ingest() -> bool:
+        results = _ingest(landing, None, None, None, build_db, as_json=False)
+        return not any(r.status == "refused" for r in results)
+
     with _progress() as progress:
-        task = progress.add_task("dbt build", total=None)
-        outcome = run_dbt(
-            command, warehouse, {"refresh_id": refresh_id},
+        task = progress.add_task("dbt build (models and tests)", total=None)
+        result = run_refresh(
+            build_db=build_db, warehouse=warehouse, config=config, full=full,
+            ingest=ingest if landing is not None else None,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total))
-    if not outcome.success:
-        console.print("[red]dbt build failed:[/red]")
-        for node, message in outcome.failures:
-            console.print(f"  [red]{node}[/red]: {_error_line(message)}")
+    if result.message and result.status == "succeeded":
+        console.print(f"[yellow]{result.message}")
+    if result.status != "succeeded":
+        console.print(f"[red]refresh {result.run_id} failed at {result.failed_step}; the "
+                      f"published warehouse {warehouse} is unchanged.")
+        for node, message in (result.dbt.failures if result.dbt else []):
+            where = result.dbt.failing_rows.get(node) if result.dbt else None
+            console.print(f"  [red]{node}[/red]: {_error_line(message)}"
+                          + (f"\n    failing rows: {where} (in {build_db})" if where else ""))
         raise typer.Exit(1)
-    out.print(f"Refresh {refresh_id} built {outcome.n_nodes} nodes into {warehouse}.")
+    dbt = result.dbt
+    out.print(f"Refresh {result.run_id} published {len(result.published_tables)} marts to "
+              f"{warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} warned).")
     _print_summary(warehouse)
+
+
+@app.command()
+def status(
+    limit: Annotated[int, typer.Option(help="How many runs to show.")] = 10,
+) -> None:
+    """Show the latest refreshes: status, steps, tests, and for a failure where it failed."""
+    from pathways.refresh import latest_runs
+
+    runs = latest_runs(build_path(), warehouse_path(), limit)
+    if not runs:
+        out.print("no refresh has run yet (or one is running now and holds the build area)")
+        return
+    table = Table("run", "started", "status", "tests passed/failed/warned", "steps (s)",
+                  "published", title="Refreshes")
+    for run in runs:
+        colour = {"succeeded": "green", "failed": "red", "interrupted": "red"}.get(
+            run["status"], "yellow")
+        steps = json.loads(run["step_seconds"]) if run["step_seconds"] else {}
+        table.add_row(run["run_id"], str(run["started_at"])[:19], f"[{colour}]{run['status']}",
+                      f"{run['tests_passed']}/{run['tests_failed']}/{run['tests_warned']}",
+                      ", ".join(f"{k} {v}" for k, v in steps.items()),
+                      "yes" if run["published"] else "no")
+    out.print(table)
+    for run in runs:
+        if run["status"] in ("failed", "interrupted"):
+            out.print(f"[red]{run['run_id']}[/red] {run['status']} at "
+                      f"{run['failed_step'] or 'an unknown step'}: {run['message']}")
 
 
 @report_app.command("errors")
@@ -229,7 +264,7 @@ def report_errors(
         load_config().get(institution)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
-    n = write_errors_report(warehouse_path(), institution, out_file)
+    n = write_errors_report(build_path(), institution, out_file)
     out.print(f"wrote {n} problems for {institution} to {out_file}")
 
 
@@ -256,7 +291,7 @@ def match_train(
     from matching.train import train
     from matching.warehouse import read_inputs
 
-    inputs = read_inputs(warehouse_path())
+    inputs = read_inputs(build_path())
     with console.status("training (u by sampling, m by EM)"):
         trained = train(inputs.alumni, inputs.profiles, inputs.educations,
                         out_dir if out_dir.is_absolute() else project_root() / out_dir,
@@ -283,10 +318,10 @@ def match_evaluate(
     truth_csv = truth / "_truth" / "alumni.csv" if truth.is_dir() else truth
     if not truth_csv.is_file():
         raise typer.BadParameter(f"no ground truth at {truth_csv}", param_hint="--truth")
-    warehouse = warehouse_path()
-    scores = evaluate(warehouse, truth_csv)
-    chart = chart or warehouse.parent / "match_evaluation.html"
-    chart.write_text(pr_chart_html(evaluate(warehouse, truth_csv, CURVE_THRESHOLDS)),
+    build_db = build_path()
+    scores = evaluate(build_db, truth_csv)
+    chart = chart or warehouse_path().parent / "match_evaluation.html"
+    chart.write_text(pr_chart_html(evaluate(build_db, truth_csv, CURVE_THRESHOLDS)),
                      encoding="utf-8")
     if as_json:
         out.print_json(json.dumps([s.as_dict() for s in scores]))
@@ -316,7 +351,7 @@ def match_explain(
     from matching.explain import blocking_costs
     from matching.warehouse import read_inputs
 
-    inputs = read_inputs(warehouse_path())
+    inputs = read_inputs(build_path())
     with console.status("counting comparisons"):
         records = blocking_costs(inputs.alumni, inputs.profiles, inputs.educations, sample)
     table = Table("blocking rule", "comparisons added", "cumulative",
@@ -352,7 +387,7 @@ def review_export(
     from matching.review import export_review
 
     try:
-        n = export_review(warehouse_path(), out_file, lower, upper, institution)
+        n = export_review(build_path(), out_file, lower, upper, institution)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     out.print(f"wrote {n} pairs to {out_file}; fill 'decision' with yes or no, then "
@@ -366,7 +401,7 @@ def review_import(
     """Store reviewers' yes/no decisions; they override the model on every later refresh."""
     from matching.review import import_review
 
-    result = import_review(warehouse_path(), file)
+    result = import_review(build_path(), file)
     if result.errors:
         for error in result.errors:
             console.print(f"[red]{error}")

@@ -26,6 +26,11 @@ class DbtOutcome:
     failures: list[tuple[str, str]] = field(default_factory=list)
     n_nodes: int = 0
     log_tail: list[str] = field(default_factory=list)
+    tests_passed: int = 0
+    tests_failed: int = 0
+    tests_warned: int = 0
+    # unique_id -> relation holding the failing rows (schema audit), for failed tests
+    failing_rows: dict[str, str] = field(default_factory=dict)
 
 
 def dbt_executable() -> str:
@@ -34,16 +39,16 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(command: list[str], warehouse: Path, dbt_vars: dict | None = None,
+def run_dbt(command: list[str], build_db: Path, dbt_vars: dict | None = None,
             on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
-    """Run ``dbt <command>`` for the project against ``warehouse``.
+    """Run ``dbt <command>`` for the project against the build database ``build_db``.
 
     ``on_progress(done, total)`` is called as each node (model, test, seed) finishes.
     """
     root = project_root()
     env = dict(os.environ)
-    env["PATHWAYS_WAREHOUSE"] = str(warehouse.resolve())
-    env.setdefault("DBT_LOG_PATH", str(warehouse.resolve().parent / "logs"))
+    env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
+    env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     target = root / "target"
     args = [dbt_executable(), *command, "--project-dir", str(root), "--profiles-dir", str(root),
@@ -79,8 +84,16 @@ def run_dbt(command: list[str], warehouse: Path, dbt_vars: dict | None = None,
         results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
         outcome.n_nodes = len(results)
         for result in results:
-            if result.get("status") in ("error", "fail", "runtime error"):
-                outcome.failures.append((result["unique_id"], result.get("message") or ""))
+            unique_id, status = result["unique_id"], result.get("status")
+            is_test = unique_id.startswith(("test.", "unit_test."))
+            if is_test:
+                outcome.tests_passed += status == "pass"
+                outcome.tests_failed += status in ("fail", "error")
+                outcome.tests_warned += status == "warn"
+            if status in ("error", "fail", "runtime error"):
+                outcome.failures.append((unique_id, result.get("message") or ""))
+                if is_test and result.get("relation_name"):
+                    outcome.failing_rows[unique_id] = result["relation_name"]
     if not outcome.success and not outcome.failures:
         outcome.failures.append(("dbt", "\n".join(tail[-10:]) or f"exit code {returncode}"))
     return outcome

@@ -14,12 +14,28 @@ def project_root() -> Path:
 
 
 def warehouse_path() -> Path:
-    """The DuckDB warehouse file: env PATHWAYS_WAREHOUSE, default warehouse/pathways.duckdb."""
+    """The published warehouse analysts read (marts and per-institution views only):
+    env PATHWAYS_WAREHOUSE, default warehouse/pathways.duckdb."""
     raw = os.environ.get("PATHWAYS_WAREHOUSE", "warehouse/pathways.duckdb")
     path = Path(raw)
     if not path.is_absolute():
         path = Path.cwd() / path
     return path
+
+
+def build_path() -> Path:
+    """The build area: the restricted DuckDB file where ingest loads raw data and dbt builds
+    every layer (raw, staging, pii, marts, audit, ops) before anything is published.
+
+    Env PATHWAYS_BUILD_DB, default build/<warehouse name>_build.duckdb next to the
+    published warehouse.
+    """
+    raw = os.environ.get("PATHWAYS_BUILD_DB")
+    if raw:
+        path = Path(raw)
+        return path if path.is_absolute() else Path.cwd() / path
+    warehouse = warehouse_path()
+    return warehouse.parent / "build" / f"{warehouse.stem}_build.duckdb"
 
 
 def config_path() -> Path:

@@ -18,10 +18,6 @@ positions as (
     select * from marts.fct_alumni_positions
 ),
 
-institutions as (
-    select * from staging.stg_config__institutions
-),
-
 per_institution as (
     select
         institution_id,
@@ -57,7 +53,6 @@ top_employers as (
 
 select
     per_institution.institution_id,
-    institutions.institution_name,
     per_institution.n_alumni,
     per_institution.n_found,
     per_institution.n_outcome_known,
@@ -65,7 +60,6 @@ select
     per_institution.n_further_education,
     coalesce(top_employers.top_employers, '') as top_employers
 from per_institution
-inner join institutions using (institution_id)
 left join top_employers using (institution_id)
 order by per_institution.institution_id
 """
@@ -96,10 +90,12 @@ class InstitutionSummary:
         return self.n_further_education / self.n_alumni if self.n_alumni else 0.0
 
 
-def institution_summaries(warehouse: Path) -> list[InstitutionSummary]:
-    """One summary per institution, read from the marts."""
+def institution_summaries(warehouse: Path, names: dict[str, str]) -> list[InstitutionSummary]:
+    """One summary per institution, read from the published marts; ``names`` maps
+    institution ids to display names."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return [InstitutionSummary(*row) for row in con.execute(SUMMARY_SQL).fetchall()]
+        rows = con.execute(SUMMARY_SQL).fetchall()
     finally:
         con.close()
+    return [InstitutionSummary(row[0], names.get(row[0], row[0]), *row[1:]) for row in rows]

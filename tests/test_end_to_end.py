@@ -21,6 +21,7 @@ from pathways.pseudonym import alumni_key
 pytestmark = pytest.mark.e2e
 
 KEY = "e2e-test-key"
+BUILD = "build/wh_build.duckdb"
 BIN = Path(sys.executable).parent
 IDENTIFIER_COLUMNS = {"student_id", "first_name", "middle_name", "last_name", "former_last_name",
                       "email", "phone", "phone_digits", "date_of_birth", "street_address",
@@ -46,8 +47,9 @@ def built(tmp_path_factory):
     return root, env, landing, refreshed
 
 
-def _query(root, sql, params=()):
-    con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
+def _query(root, sql, params=(), database="wh.duckdb"):
+    """Query the published warehouse (or, with database=BUILD, the build area)."""
+    con = duckdb.connect(str(root / database), read_only=True)
     try:
         return con.execute(sql, list(params)).fetchall()
     finally:
@@ -66,8 +68,13 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
     root, _, _, refreshed = built
     marts = {r[0] for r in _query(root, "select table_name from information_schema.tables "
                                         "where table_schema = 'marts'")}
-    assert {"dim_alumni", "fct_alumni_positions", "fct_alumni_further_education",
-            "agg_outcomes_by_program", "agg_match_quality"} <= marts
+    assert marts == {"dim_alumni", "fct_alumni_positions", "fct_alumni_further_education",
+                     "agg_outcomes_by_program", "agg_match_quality", "agg_outcomes_history"}
+    # Only marts, refresh history and per-institution views are published.
+    schemas = {r[0] for r in _query(root, "select schema_name from information_schema.schemata "
+                                          "where catalog_name = 'wh'")}
+    assert schemas == {"main", "marts", "ops", "inst_northfield", "inst_lakeshore",
+                       "inst_riverbend", "inst_hillcrest", "inst_prairie", "inst_bayside"}
     assert _query(root, "select count(*) from marts.dim_alumni")[0][0] == 1500
     assert "Northfield State University" in refreshed.stdout
     assert "Alumni outcomes by institution" in refreshed.stdout
@@ -89,7 +96,7 @@ def test_marts_hold_no_direct_identifiers(built, config):
 
 def test_linkage_meets_the_floors(built):
     root, _, landing, _ = built
-    scores = {s.threshold: s for s in evaluate(root / "wh.duckdb",
+    scores = {s.threshold: s for s in evaluate(root / BUILD,
                                                landing / "_truth" / "alumni.csv")}
     at_default = scores[0.8]  # var match_threshold
     assert at_default.precision >= 0.97
@@ -126,7 +133,9 @@ def test_small_cells_are_suppressed(built):
     root, _, _, _ = built
     leaks = _query(root, """
         select count(*) from marts.agg_outcomes_by_program as a
-        join staging.stg_config__institutions as i using (institution_id)
+        join (select 'northfield' as institution_id, 10 as min_cell_size
+              union all select 'lakeshore', 10 union all select 'riverbend', 10) as i
+            using (institution_id)
         where a.is_suppressed and (a.n_alumni is not null or a.employment_rate is not null)
             or not a.is_suppressed and a.n_alumni < i.min_cell_size
     """)[0][0]
@@ -211,9 +220,9 @@ def test_review_decisions_override_the_model(built, tmp_path):
 
     def pair(r):
         return _query(root, "select candidate_rank, match_probability, explanation "
-                            "from intermediate.int_alumni_profiles_matched "
+                            "from pii.int_alumni_profiles_matched "
                             "where alumni_id = ? and profile_id = ?",
-                      [f"{r['institution_id']}|{r['student_id']}", r["profile_id"]])
+                      [f"{r['institution_id']}|{r['student_id']}", r["profile_id"]], BUILD)
 
     assert pair(rejected) == []
     [(rank, probability, explanation)] = pair(confirmed)

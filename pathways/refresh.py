@@ -1,0 +1,158 @@
+"""A refresh: ingest new files, build everything in the build area, test, then publish.
+
+Write-audit-publish: `dbt build` writes every layer into the build database and runs every
+test; only when no model and no error-severity test failed are the marts published to the
+analysts' warehouse (pathways.publish, an atomic file swap). A failed or killed refresh
+leaves the published warehouse exactly as it was; the next successful refresh publishes
+everything pending. Every refresh is recorded in ``ops.refresh_runs``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion.ledger import ensure_ops_schema
+from pathways.config import PathwaysConfig
+from pathways.dbt_runner import DbtOutcome, run_dbt
+from pathways.publish import publish
+
+# Incremental marts keyed by refresh: rows of refreshes that never published are removed
+# before the next build, so history holds published points in time only.
+HISTORY_TABLES = ("agg_match_quality", "agg_outcomes_history")
+
+
+@dataclass
+class RefreshResult:
+    run_id: str
+    status: str = "running"
+    failed_step: str | None = None
+    message: str | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    dbt: DbtOutcome | None = None
+    published_tables: list[str] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _execute(build_db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(build_db))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _start(build_db: Path, run_id: str) -> None:
+    ensure_ops_schema(build_db)
+    _execute(build_db, "update ops.refresh_runs set status = 'interrupted', "
+                       "message = coalesce(message, 'the refresh process ended without finishing') "
+                       "where status = 'running'")
+    existing = {row[0] for row in _execute(
+        build_db, "select table_name from information_schema.tables "
+                  "where table_schema = 'marts'")}
+    for table in HISTORY_TABLES:
+        if table in existing:
+            _execute(build_db, f"delete from marts.{table} where refresh_id not in "
+                               "(select run_id from ops.refresh_runs where published)")
+    _execute(build_db, "insert into ops.refresh_runs (run_id, started_at, status) "
+                       "values (?, current_timestamp, 'running')", [run_id])
+
+
+def _rows_per_layer(build_db: Path) -> dict[str, int]:
+    rows = _execute(build_db, """
+        select schema_name, sum(estimated_size)::bigint
+        from duckdb_tables()
+        where schema_name in ('raw', 'pii', 'marts')
+        group by schema_name
+    """)
+    return {schema: int(n) for schema, n in rows}
+
+
+def _finish(build_db: Path, result: RefreshResult) -> None:
+    dbt = result.dbt
+    _execute(build_db, """
+        update ops.refresh_runs set
+            finished_at = current_timestamp, status = ?, failed_step = ?, message = ?,
+            step_seconds = ?, rows_per_layer = ?, tests_passed = ?, tests_failed = ?,
+            tests_warned = ?, published = ?
+        where run_id = ?
+    """, [result.status, result.failed_step, result.message, json.dumps(result.step_seconds),
+          json.dumps(_rows_per_layer(build_db)), dbt.tests_passed if dbt else None,
+          dbt.tests_failed if dbt else None, dbt.tests_warned if dbt else None,
+          result.status == "succeeded", result.run_id])
+
+
+def run_refresh(
+    *, build_db: Path, warehouse: Path, config: PathwaysConfig, full: bool = False,
+    ingest: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RefreshResult:
+    """Ingest (``ingest()`` returns False when a file was refused), build and test, publish."""
+    result = RefreshResult(new_run_id())
+    _start(build_db, result.run_id)
+    step_started = time.perf_counter()
+
+    def step_done(name: str) -> None:
+        nonlocal step_started
+        result.step_seconds[name] = round(time.perf_counter() - step_started, 2)
+        step_started = time.perf_counter()
+
+    try:
+        if ingest is not None:
+            all_loaded = ingest()
+            step_done("ingest")
+            if not all_loaded:
+                result.message = "some files were refused (see `pathways ingest` output)"
+        command = ["build"] + (["--full-refresh"] if full else [])
+        result.dbt = run_dbt(command, build_db, {"refresh_id": result.run_id},
+                             on_progress=on_progress)
+        step_done("dbt_build")
+        if not result.dbt.success:
+            result.status, result.failed_step = "failed", "dbt_build"
+            result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
+            return result
+        result.status = "succeeded"
+        _finish(build_db, result)  # publish copies refresh history, this run included
+        result.published_tables = publish(build_db, warehouse,
+                                          [i.id for i in config.institutions])
+        step_done("publish")
+        return result
+    except Exception as exc:  # recorded, then re-raised for the caller to report
+        result.status, result.failed_step = "failed", result.failed_step or "refresh"
+        result.message = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        _finish(build_db, result)
+
+
+def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:
+    """The latest refreshes, newest first, from the build area (or, while a refresh holds
+    it, from the published copy)."""
+    sql = (f"select run_id, started_at, finished_at, status, failed_step, message, "
+           f"step_seconds, rows_per_layer, tests_passed, tests_failed, tests_warned, published "
+           f"from ops.refresh_runs order by started_at desc limit {int(limit)}")
+    for path in (build_db, warehouse):
+        if not path.exists():
+            continue
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            continue  # locked by a running refresh
+        try:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except duckdb.CatalogException:
+            return []
+        finally:
+            con.close()
+    return []
