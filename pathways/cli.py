@@ -212,6 +212,8 @@ def refresh(
     if result.status != "succeeded":
         console.print(f"[red]refresh {result.run_id} failed at {result.failed_step}; the "
                       f"published warehouse {warehouse} is unchanged.")
+        if result.failed_step == "publish":
+            console.print(f"  [red]{result.message}")
         for node, message in (result.dbt.failures if result.dbt else []):
             where = result.dbt.failing_rows.get(node) if result.dbt else None
             console.print(f"  [red]{node}[/red]: {_error_line(message)}"

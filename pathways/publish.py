@@ -15,7 +15,46 @@ from pathlib import Path
 
 import duckdb
 
-PUBLISHED_SCHEMAS = ("marts",)
+IDENTIFIER_COLUMN_NAMES = frozenset({
+    "student_id", "first_name", "middle_name", "last_name", "former_last_name", "full_name",
+    "email", "phone", "phone_digits", "date_of_birth", "street_address", "postal_code",
+    "ssn", "social_security_number", "profile_id", "your_unique_identifier",
+})
+
+
+class PrivacyViolation(RuntimeError):
+    """A mart holds a direct identifier; nothing is published."""
+
+
+def privacy_violations(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """Mart columns of ``database`` named like identifiers or holding roster identifiers
+    (the same rule as the dbt test assert_marts_hold_no_direct_identifiers, checked again
+    on every mart just before publishing)."""
+    columns = con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = 'marts' order by 1, 2", [database]
+    ).fetchall()
+    problems = [f"marts.{t}.{c} is named like a direct identifier"
+                for t, c, _ in columns if c.lower() in IDENTIFIER_COLUMN_NAMES]
+    con.execute(f"""
+        create or replace temp table _identifiers as
+        select distinct identifier from (
+            select student_id as identifier from {database}.staging.stg_rosters__students
+            union all select email from {database}.staging.stg_rosters__students
+            union all select phone_digits from {database}.staging.stg_rosters__students
+            union all select street_address from {database}.staging.stg_rosters__students
+        ) where length(identifier) >= 4
+    """)
+    for table, column, data_type in columns:
+        if data_type != "VARCHAR":
+            continue
+        hits = con.execute(
+            f"select count(*) from {database}.marts.{_quote(table)} as m "
+            f"inner join _identifiers on m.{_quote(column)} = _identifiers.identifier"
+        ).fetchall()[0][0]
+        if hits:
+            problems.append(f"marts.{table}.{column} holds {hits} roster identifier values")
+    return problems
 
 
 def _quote(identifier: str) -> str:
@@ -32,6 +71,9 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str]) -> list
     con = duckdb.connect(str(staging_file))
     try:
         con.execute(f"attach {_literal(build_db)} as build (read_only)")
+        problems = privacy_violations(con, "build")
+        if problems:
+            raise PrivacyViolation("; ".join(problems))
         tables = [row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'build' and schema_name = 'marts' order by table_name"
@@ -54,8 +96,11 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str]) -> list
                             f"{_literal(institution_id)}")
         con.execute("detach build")
         con.execute("checkpoint")
-    finally:
+    except BaseException:
         con.close()
+        staging_file.unlink(missing_ok=True)
+        raise
+    con.close()
     os.replace(staging_file, warehouse)
     return tables
 

@@ -21,7 +21,7 @@ import duckdb
 from ingestion.ledger import ensure_ops_schema
 from pathways.config import PathwaysConfig
 from pathways.dbt_runner import DbtOutcome, run_dbt
-from pathways.publish import publish
+from pathways.publish import PrivacyViolation, publish
 
 # Incremental marts keyed by refresh: rows of refreshes that never published are removed
 # before the next build, so history holds published points in time only.
@@ -122,8 +122,13 @@ def run_refresh(
             return result
         result.status = "succeeded"
         _finish(build_db, result)  # publish copies refresh history, this run included
-        result.published_tables = publish(build_db, warehouse,
-                                          [i.id for i in config.institutions])
+        try:
+            result.published_tables = publish(build_db, warehouse,
+                                              [i.id for i in config.institutions])
+        except PrivacyViolation as exc:
+            result.status, result.failed_step = "failed", "publish"
+            result.message = f"privacy gate: {exc}"
+            return result
         step_done("publish")
         return result
     except Exception as exc:  # recorded, then re-raised for the caller to report

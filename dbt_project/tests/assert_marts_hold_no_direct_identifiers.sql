@@ -1,0 +1,96 @@
+{#
+    Privacy gate: fails when any mart column is named like a direct identifier, or when any
+    text value in a mart equals a roster identifier (student id, email, phone, street
+    address). Marts must only ever carry the pseudonymous alumni_key.
+    A new mart is covered by the name check at once; add a depends_on line for it so the
+    value check runs after it is built.
+#}
+-- depends_on: {{ ref('dim_alumni') }}
+-- depends_on: {{ ref('fct_alumni_positions') }}
+-- depends_on: {{ ref('fct_alumni_further_education') }}
+-- depends_on: {{ ref('agg_outcomes_by_program') }}
+-- depends_on: {{ ref('agg_match_quality') }}
+-- depends_on: {{ ref('agg_outcomes_history') }}
+
+{% set identifier_names = [
+    'student_id', 'first_name', 'middle_name', 'last_name', 'former_last_name', 'full_name',
+    'email', 'phone', 'phone_digits', 'date_of_birth', 'street_address', 'postal_code',
+    'ssn', 'social_security_number', 'profile_id', 'your_unique_identifier'
+] %}
+
+with
+
+students as (
+
+    select * from {{ ref('stg_rosters__students') }}
+
+),
+
+identifiers as (
+
+    select distinct identifier
+    from (
+        select student_id as identifier from students
+        union all
+        select email from students
+        union all
+        select phone_digits from students
+        union all
+        select street_address from students
+    ) as all_identifiers
+    where length(identifier) >= 4
+
+),
+
+named_like_identifiers as (
+
+    select
+        table_name as mart,
+        column_name,
+        'column is named like a direct identifier' as problem,
+        null as value
+    from information_schema.columns
+    where
+        table_schema = 'marts'
+        and lower(column_name) in (
+            {%- for name in identifier_names %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        )
+
+),
+
+value_leaks as (
+
+    {% set checks = [] %}
+    {% if execute %}
+        {% set text_columns = run_query(
+            "select table_name, column_name from information_schema.columns "
+            ~ "where table_schema = 'marts' and data_type = 'VARCHAR' order by 1, 2"
+        ) %}
+        {% for row in text_columns.rows %}
+            {% do checks.append(
+                "select '" ~ row[0] ~ "' as mart, '" ~ row[1] ~ "' as column_name, "
+                ~ "'value equals a roster identifier' as problem, "
+                ~ "cast(m.\"" ~ row[1] ~ "\" as varchar) as value "
+                ~ "from marts.\"" ~ row[0] ~ "\" as m "
+                ~ "inner join identifiers on m.\"" ~ row[1] ~ "\" = identifiers.identifier"
+            ) %}
+        {% endfor %}
+    {% endif %}
+    {% if checks %}
+        {{ checks | join('\n        union all\n        ') }}
+    {% else %}
+        select null as mart, null as column_name, null as problem, null as value
+        where false
+    {% endif %}
+
+),
+
+final as (
+
+    select * from named_like_identifiers
+    union all
+    select * from value_leaks
+
+)
+
+select * from final
