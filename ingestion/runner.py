@@ -7,6 +7,7 @@ quarantined rows in ``ops.quarantine``. A refused file loads nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ingestion.reference import config_source
 from ingestion.rosters import parse_roster, rosters_resource
 from ingestion.textfiles import FileRefused
 from pathways.config import ImportsConfig, PathwaysConfig, load_imports
+from pathways.erasure import ErasureList
 
 KINDS: tuple[str, ...] = ("roster", "nsc", "profiles", "import:<source>")
 IMPORT_PREFIX = "import:"
@@ -44,6 +46,7 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_erased: int = 0  # withheld: the person asked to be forgotten (pathways forget)
     status: str = "pending"  # loaded | skipped (already loaded) | refused
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -122,6 +125,7 @@ class Ingestor:
                 result.warnings.append(f"same content already loaded from {previous}")
                 return result
             parsed = self._parse(path, kind, institution_id)
+            erased = self._withhold_erased(parsed, kind, institution_id)
         except FileRefused as exc:
             result.status = "refused"
             result.errors.append(str(exc))
@@ -140,8 +144,11 @@ class Ingestor:
         result.rows_read = parsed.rows_read
         result.rows_loaded = table.num_rows
         result.rows_quarantined = len(parsed.quarantined)
+        result.rows_erased = erased
         result.status = "loaded"
         result.warnings.extend(parsed.warnings)
+        if erased:
+            result.warnings.append(f"{erased} rows withheld: erasure requests (ops.erasures)")
         result.errors.extend(f"row {q.row}: {q.reason}" for q in parsed.quarantined[:20])
         if len(parsed.quarantined) > 20:
             result.errors.append(f"... and {len(parsed.quarantined) - 20} more in ops.quarantine")
@@ -149,7 +156,7 @@ class Ingestor:
             sha256=sha, file=str(path), kind=kind, institution_id=institution_id,
             ingest_id=self.ingest_id, encoding=parsed.encoding, rows_read=parsed.rows_read,
             rows_loaded=table.num_rows, quarantined=parsed.quarantined, status="loaded",
-            message="; ".join(parsed.warnings) or None,
+            message="; ".join(result.warnings) or None,
             submission_key=submission_key(path) if kind == "roster" else None,
         )
         return result
@@ -166,6 +173,35 @@ class Ingestor:
         return results
 
     # -- helpers --------------------------------------------------------------------------
+    def _withhold_erased(self, parsed: ParsedFile, kind: str,
+                         institution_id: str | None) -> int:
+        """Drop the rows (loadable or quarantined) of people who asked to be forgotten;
+        returns how many. Their absence is counted, never their content."""
+        if kind == "profiles" or institution_id is None:
+            return 0
+        erasures = ErasureList(self.con, self.config.get(institution_id))
+        if not erasures:
+            return 0
+        rows = parsed.table.to_pylist()
+        if kind == "roster":
+            keep = [not (erasures.has_student(r["student_id"]) or erasures.has_email(r["email"]))
+                    for r in rows]
+        elif kind == "nsc":
+            keep = [not erasures.has_student(r["your_unique_identifier"]) for r in rows]
+        else:
+            source = self.imports.get(kind.removeprefix(IMPORT_PREFIX))
+            sid, email = source.columns.get("student_id"), source.columns.get("email")
+            keep = []
+            for r in rows:
+                values = json.loads(r["_raw"])
+                keep.append(not ((sid and erasures.has_student(values.get(sid)))
+                                 or (email and erasures.has_email(values.get(email)))))
+        kept_quarantine = [q for q in parsed.quarantined if not erasures.in_text(q.raw)]
+        erased = keep.count(False) + len(parsed.quarantined) - len(kept_quarantine)
+        parsed.table = parsed.table.filter(pa.array(keep, pa.bool_()))
+        parsed.quarantined = kept_quarantine
+        return erased
+
     def _check_arguments(self, path: Path, kind: str, institution_id: str | None) -> None:
         if kind.startswith(IMPORT_PREFIX):
             self.imports.get(kind.removeprefix(IMPORT_PREFIX))

@@ -270,6 +270,61 @@ def report_errors(
     out.print(f"wrote {n} problems for {institution} to {out_file}")
 
 
+@app.command("forget")
+def forget_command(
+    institution: Annotated[str, typer.Option(help="Institution id.")],
+    student_id: Annotated[str, typer.Option("--student-id", help="The student's id.")],
+    reason: Annotated[str | None, typer.Option(help="Why (logged in ops.erasures).")] = None,
+    publish: Annotated[bool, typer.Option(
+        help="Rebuild and publish right away so the person leaves the marts too.")] = True,
+) -> None:
+    """Erase a person: their rows leave every layer (raw included), the request is logged
+    in ops.erasures by keyed hash, and every later load withholds them."""
+    from pathways.config import load_imports
+    from pathways.erasure import forget
+
+    try:
+        inst = load_config().get(institution)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
+    build_db = build_path()
+    if not build_db.exists():
+        console.print(f"[red]no build area at {build_db}: nothing to erase yet")
+        raise typer.Exit(1)
+    counts = forget(build_db, inst, load_imports(), student_id, reason)
+    removed = sum(counts.values())
+    out.print(f"erased {removed} rows of {institution} student {student_id!r} from the build "
+              f"area: " + ", ".join(f"{t} {n}" for t, n in counts.items() if n))
+    if removed == 0:
+        console.print("[yellow]no rows held that student id; the erasure is recorded anyway "
+                      "so later files are withheld")
+    if publish:
+        refresh(landing=None, full=False)
+
+
+@app.command("export")
+def export_command(
+    institution: Annotated[str, typer.Option(help="Institution id.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write.")],
+) -> None:
+    """Write one institution's published marts as Parquet files and one DuckDB file: no
+    other institution's rows, no direct identifiers."""
+    from pathways.export import export_institution
+
+    try:
+        load_config().get(institution)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
+    warehouse = warehouse_path()
+    if not warehouse.exists():
+        console.print(f"[red]no published warehouse at {warehouse}; run `pathways refresh`")
+        raise typer.Exit(1)
+    result = export_institution(warehouse, institution, out_dir)
+    for table, n in result.tables.items():
+        out.print(f"{out_dir / (table + '.parquet')}: {n:,} rows")
+    out.print(f"{result.duckdb_file}; manifest {result.manifest}")
+
+
 @app.command()
 def summary() -> None:
     """Print the per-institution outcome summary from the marts."""

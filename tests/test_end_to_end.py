@@ -257,3 +257,79 @@ def test_error_report_lists_what_an_institution_must_fix(built, tmp_path):
         ("2", "state 'ZZ' is not a US state or territory code"),
         ("3", "3 fields, expected 7"),
     ]
+
+
+def test_export_holds_one_institution_and_no_identifiers(built, tmp_path):
+    root, env, _, _ = built
+    result = _run(["export", "--institution", "lakeshore", "--out", str(tmp_path / "x")],
+                  env, root)
+    assert result.returncode == 0, result.stderr
+    parquet = sorted(p.name for p in (tmp_path / "x").glob("*.parquet"))
+    assert parquet == ["agg_match_quality.parquet", "agg_outcomes_by_program.parquet",
+                       "agg_outcomes_history.parquet", "dim_alumni.parquet",
+                       "fct_alumni_further_education.parquet", "fct_alumni_positions.parquet"]
+    con = duckdb.connect()
+    for name in parquet:
+        path = str(tmp_path / "x" / name)
+        assert con.execute("select distinct institution_id from read_parquet(?)",
+                           [path]).fetchall() == [("lakeshore",)]
+        columns = {r[0] for r in con.execute("describe select * from read_parquet(?)",
+                                             [path]).fetchall()}
+        assert not columns & IDENTIFIER_COLUMNS
+    exported = duckdb.connect(str(tmp_path / "x" / "lakeshore.duckdb"), read_only=True)
+    assert exported.execute("select count(*) from marts.dim_alumni").fetchall()[0][0] == (
+        _query(root, "select count(*) from marts.dim_alumni "
+                     "where institution_id = 'lakeshore'")[0][0])
+    unknown = _run(["export", "--institution", "atlantis", "--out", str(tmp_path / "y")],
+                   env, root)
+    assert unknown.returncode != 0 and "unknown institution 'atlantis'" in unknown.stderr
+
+
+def test_forget_erases_a_person_everywhere_and_keeps_them_out(built, tmp_path):
+    root, env, landing, _ = built
+    person = next(t for t in _truth(landing) if t["institution_id"] == "lakeshore"
+                  and t["further_study"] == "true" and t["profile_id"])
+    sid, key = person["student_id"], person["alumni_key"]
+    stripped = sid.lstrip("0")  # this registrar's roster went through Excel
+    assert _query(root, "select count(*) from marts.dim_alumni where alumni_key = ?",
+                  [key])[0][0] == 1
+    forgotten = _run(["forget", "--institution", "lakeshore", "--student-id", sid,
+                      "--reason", "FERPA request 42"], env, root)
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert "raw.rosters 1" in forgotten.stdout and "raw.nsc_detail" in forgotten.stdout
+    for table, where in (("marts.dim_alumni", "alumni_key = ?"),
+                         ("marts.fct_alumni_further_education", "alumni_key = ?")):
+        assert _query(root, f"select count(*) from {table} where {where}", [key])[0][0] == 0
+    ids = [sid, stripped]
+    checks = {
+        "raw.rosters": "trim(student_id) in (select unnest(?))",
+        "raw.nsc_detail": "trim(your_unique_identifier) in (select unnest(?))",
+        "pii.int_alumni_deduplicated": "student_id in (select unnest(?))",
+        "staging.stg_nsc__records": "student_id in (select unnest(?))",
+    }
+    for table, where in checks.items():
+        assert _query(root, f"select count(*) from {table} where {where}", [ids],
+                      BUILD)[0][0] == 0, table
+    [(logged_key, logged_reason)] = _query(
+        root, "select alumni_key, reason from ops.erasures where alumni_key = ?", [key], BUILD)
+    assert logged_reason == "FERPA request 42"
+    assert not any(sid in str(v) or stripped == str(v)
+                   for row in _query(root, "select * from ops.erasures", (), BUILD) for v in row)
+
+    # The same roster sent again (as a new file with one more student) keeps them out.
+    original = next(p for p in (landing / "lakeshore" / "roster").iterdir()
+                    if stripped in p.read_text(encoding="cp1252"))
+    resent = tmp_path / "graduates_resent.csv"
+    resent.write_bytes(original.read_bytes()
+                       + "77000001,New,,Person,,,,,,,Chicago,IL,60601,11.0701,Computer "
+                         "Science,BS,05/15/2025\r\n".encode("cp1252"))
+    loaded = _run(["ingest", str(resent), "--kind", "roster", "--institution", "lakeshore",
+                   "--json"], env, root)
+    assert loaded.returncode == 0, loaded.stderr
+    assert '"rows_erased": 1' in loaded.stdout
+    refreshed = _run(["refresh"], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert _query(root, "select count(*) from marts.dim_alumni where alumni_key = ?",
+                  [key])[0][0] == 0
+    assert _query(root, "select count(*) from marts.dim_alumni where alumni_key = ?",
+                  [alumni_key(KEY.encode(), "lakeshore", "077000001")])[0][0] == 1

@@ -1,0 +1,54 @@
+"""Per-institution delivery: one institution's marts as Parquet files and one DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pathways.publish import _literal, _quote
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    tables: dict[str, int]  # table -> rows exported
+    duckdb_file: Path
+    manifest: Path
+
+
+def export_institution(warehouse: Path, institution_id: str, out: Path) -> ExportResult:
+    """Write ``<table>.parquet`` for every published mart with institution_id, restricted to
+    one institution, the same tables in ``<institution_id>.duckdb``, and a manifest.
+    Reads only the published warehouse, which holds no direct identifiers."""
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{institution_id}.duckdb"
+    target.unlink(missing_ok=True)
+    con = duckdb.connect(str(target))
+    counts: dict[str, int] = {}
+    try:
+        con.execute(f"attach {_literal(warehouse)} as published (read_only)")
+        tables = [row[0] for row in con.execute(
+            "select distinct table_name from duckdb_columns() where database_name = "
+            "'published' and schema_name = 'marts' and column_name = 'institution_id' "
+            "order by 1").fetchall()]
+        refresh = con.execute("select max(run_id) from published.ops.refresh_runs "
+                              "where published").fetchall()[0][0]
+        con.execute("create schema marts")
+        for table in tables:
+            con.execute(f"create table marts.{_quote(table)} as select * from "
+                        f"published.marts.{_quote(table)} where institution_id = "
+                        f"{_literal(institution_id)}")
+            counts[table] = con.execute(
+                f"select count(*) from marts.{_quote(table)}").fetchall()[0][0]
+            parquet = out / f"{table}.parquet"
+            con.execute(f"copy marts.{_quote(table)} to {_literal(parquet)} "
+                        "(format parquet, compression zstd)")
+        con.execute("detach published")
+    finally:
+        con.close()
+    manifest = out / "manifest.json"
+    manifest.write_text(json.dumps({"institution_id": institution_id, "refresh_id": refresh,
+                                    "tables": counts}, indent=2) + "\n", encoding="utf-8")
+    return ExportResult(counts, target, manifest)
