@@ -310,9 +310,8 @@ def test_forget_erases_a_person_everywhere_and_keeps_them_out(built, tmp_path):
     for table, where in checks.items():
         assert _query(root, f"select count(*) from {table} where {where}", [ids],
                       BUILD)[0][0] == 0, table
-    [(logged_key, logged_reason)] = _query(
-        root, "select alumni_key, reason from ops.erasures where alumni_key = ?", [key], BUILD)
-    assert logged_reason == "FERPA request 42"
+    assert _query(root, "select reason from ops.erasures where alumni_key = ?", [key],
+                  BUILD) == [("FERPA request 42",)]
     assert not any(sid in str(v) or stripped == str(v)
                    for row in _query(root, "select * from ops.erasures", (), BUILD) for v in row)
 
