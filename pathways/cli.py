@@ -270,6 +270,41 @@ def report_errors(
     out.print(f"wrote {n} problems for {institution} to {out_file}")
 
 
+@report_app.command("changes")
+def report_changes(
+    institution: Annotated[str, typer.Option(help="Institution id.")],
+    run: Annotated[str | None, typer.Option(help="A refresh run id (default: latest).")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write a CSV.")] = None,
+) -> None:
+    """What changed since the previous refresh: new alumni, newly found, employer changes,
+    records that vanished (from the snapshot of alumni facts)."""
+    import csv
+
+    from pathways.reports import CHANGE_COLUMNS, changes_report
+
+    run_id, rows = changes_report(build_path(), institution, run)
+    if run_id is None:
+        out.print("no published refresh yet")
+        return
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row[0]] = counts.get(row[0], 0) + 1
+    out.print(f"changes for {institution} in refresh {run_id}: "
+              + (", ".join(f"{n} {change}" for change, n in counts.items()) or "none"))
+    table = Table(*CHANGE_COLUMNS)
+    for row in rows[:50]:
+        table.add_row(*(str(v) if v is not None else "" for v in row))
+    if rows:
+        out.print(table)
+    if len(rows) > 50:
+        out.print(f"... and {len(rows) - 50} more" + ("" if out_file else " (use --out)"))
+    if out_file:
+        with out_file.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CHANGE_COLUMNS)
+            writer.writerows(rows)
+
+
 @app.command("forget")
 def forget_command(
     institution: Annotated[str, typer.Option(help="Institution id.")],

@@ -66,3 +66,73 @@ def write_errors_report(warehouse: Path, institution_id: str, out: Path) -> int:
         writer.writerow(ERROR_COLUMNS)
         writer.writerows(rows)
     return len(rows)
+
+
+CHANGE_COLUMNS: tuple[str, ...] = ("change", "alumni_key", "program_cip", "degree_level",
+                                   "graduation_year", "before", "after")
+
+_CHANGES_SQL = """
+with
+window_of as (
+    select started_at, finished_at from ops.refresh_runs where run_id = $2
+),
+facts as (
+    select * from snapshots.snap_alumni_facts where institution_id = $1
+),
+versions as (
+    select
+        facts.*,
+        lag(is_profile_found) over by_key as previous_found,
+        lag(current_employer) over by_key as previous_employer,
+        lag(dbt_valid_from) over by_key as previous_from,
+        row_number() over by_key as version_number
+    from facts
+    window by_key as (partition by alumni_key order by dbt_valid_from)
+),
+in_window as (
+    select versions.* from versions, window_of
+    where versions.dbt_valid_from between window_of.started_at and window_of.finished_at
+),
+closed as (
+    select versions.* from versions, window_of
+    where versions.dbt_valid_to between window_of.started_at and window_of.finished_at
+        and not exists (
+            select 1 from facts as later
+            where later.alumni_key = versions.alumni_key
+                and later.dbt_valid_from >= versions.dbt_valid_to
+        )
+)
+select 'new alumnus', alumni_key, program_cip, degree_level, graduation_year, null, null
+from in_window where version_number = 1
+union all
+select 'newly found', alumni_key, program_cip, degree_level, graduation_year,
+    'not found', 'profile found'
+from in_window where version_number > 1 and is_profile_found and not previous_found
+union all
+select 'employer changed', alumni_key, program_cip, degree_level, graduation_year,
+    coalesce(previous_employer, '(none)'), coalesce(current_employer, '(none)')
+from in_window
+where version_number > 1 and current_employer is distinct from previous_employer
+union all
+select 'vanished', alumni_key, program_cip, degree_level, graduation_year,
+    'present', 'gone'
+from closed
+order by 1, 2
+"""
+
+
+def changes_report(build_db: Path, institution_id: str,
+                   run_id: str | None = None) -> tuple[str | None, list[tuple]]:
+    """What changed for an institution in a refresh (default: the latest published one):
+    new alumni, newly found, employer changes and records that vanished."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        if run_id is None:
+            rows = con.execute("select run_id from ops.refresh_runs where published "
+                               "order by started_at desc limit 1").fetchall()
+            if not rows:
+                return None, []
+            run_id = rows[0][0]
+        return run_id, con.execute(_CHANGES_SQL, [institution_id, run_id]).fetchall()
+    finally:
+        con.close()

@@ -332,3 +332,41 @@ def test_forget_erases_a_person_everywhere_and_keeps_them_out(built, tmp_path):
                   [key])[0][0] == 0
     assert _query(root, "select count(*) from marts.dim_alumni where alumni_key = ?",
                   [alumni_key(KEY.encode(), "lakeshore", "077000001")])[0][0] == 1
+
+
+def test_report_changes_lists_vanished_and_newly_found(built, tmp_path):
+    root, env, landing, _ = built
+    truth = _truth(landing)
+    # A corrected re-submission that no longer lists one student.
+    gone = next(t for t in truth if t["institution_id"] == "riverbend")
+    original = next(p for p in (landing / "riverbend" / "roster").iterdir()
+                    if f"\n{gone['student_id']}|" in p.read_text(encoding="utf-8"))
+    corrected = tmp_path / original.name.replace(".txt", "_corrected.txt")
+    corrected.write_text("".join(line for line in original.read_text(encoding="utf-8")
+                                 .splitlines(keepends=True)
+                                 if not line.startswith(gone["student_id"] + "|")),
+                         encoding="utf-8")
+    loaded = _run(["ingest", str(corrected), "--kind", "roster", "--institution", "riverbend"],
+                  env, root)
+    assert loaded.returncode == 0, loaded.stderr
+    not_found = _query(root, """
+        select m.alumni_id, m.profile_id from pii.int_alumni_profiles_matched as m
+        where m.candidate_rank = 1 and m.match_probability < 0.8
+            and m.alumni_id like 'riverbend|%'
+        limit 1""", (), BUILD)[0]
+    decisions = tmp_path / "decisions.csv"
+    institution_id, student_id = not_found[0].split("|")
+    decisions.write_text("institution_id,student_id,profile_id,decision\n"
+                         f"{institution_id},{student_id},{not_found[1]},yes\n",
+                         encoding="utf-8")
+    assert _run(["match", "review", "import", str(decisions)], env, root).returncode == 0
+    refreshed = _run(["refresh"], env, root)
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    report = _run(["report", "changes", "--institution", "riverbend", "--out",
+                   str(tmp_path / "changes.csv")], env, root)
+    assert report.returncode == 0, report.stderr
+    with (tmp_path / "changes.csv").open(encoding="utf-8") as handle:
+        changes = {(r["change"], r["alumni_key"]) for r in csv.DictReader(handle)}
+    assert ("vanished", gone["alumni_key"]) in changes
+    assert ("newly found", alumni_key(KEY.encode(), "riverbend", student_id)) in changes
+    assert not any(change == "new alumnus" for change, _ in changes)

@@ -54,6 +54,17 @@ first_jobs as (
 
 ),
 
+current_employers as (
+
+    select
+        alumni_key,
+        arg_max(employer_name, started_on) as current_employer
+    from positions
+    where is_current
+    group by alumni_key
+
+),
+
 import_summary as (
 
     select
@@ -108,6 +119,7 @@ final as (
         end as is_employed_after_graduation,
         first_jobs.months_to_first_job,
         first_jobs.first_job_is_in_field,
+        current_employers.current_employer,
         coalesce(nsc_summary.is_nsc_found, false) as is_nsc_found,
         coalesce(nsc_summary.has_further_education, false)
         or coalesce(import_summary.import_says_further_education, false)
@@ -126,6 +138,8 @@ final as (
         on keys.alumni_key = first_jobs.alumni_key
     left join import_summary
         on keys.alumni_key = import_summary.alumni_key
+    left join current_employers
+        on keys.alumni_key = current_employers.alumni_key
     left join nsc_summary
         on
             alumni.institution_id = nsc_summary.institution_id
