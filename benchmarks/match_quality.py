@@ -47,7 +47,8 @@ def main() -> None:
     step("refresh", ["refresh", "--landing", str(out / "landing")], env, timings)
     from matching.evaluate import evaluate
 
-    scores = evaluate(out / "warehouse.duckdb", out / "landing" / "_truth" / "alumni.csv")
+    scores = evaluate(out / "build" / "warehouse_build.duckdb",
+                      out / "landing" / "_truth" / "alumni.csv")
     print(f"{args.alumni} alumni x {args.profiles} profiles, seed {args.seed}; "
           f"timings (s): {timings}")
     print(f"{'threshold':>9} {'precision':>9} {'recall':>7} {'recall_findable':>15} "

@@ -94,16 +94,16 @@ def _check_line(line: bytes) -> str | None:
 def parse_profiles(path: Path) -> ParsedFile:
     """Read a profile file with the declared schema, quarantining lines that do not fit."""
     data = _open(path)
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    if not lines:
+    if not data.strip():
         raise FileRefused(path, "the file is empty")
     try:
         table = pj.read_json(io.BytesIO(data), read_options=_READ, parse_options=_PARSE)
         missing_ids = pc.sum(pc.is_null(table.column("profile_id"))).as_py()
         if not missing_ids:
-            return ParsedFile(_flatten(table), len(lines), [], [])
+            return ParsedFile(_flatten(table), table.num_rows, [], [])
     except pa.ArrowInvalid:
         pass
+    lines = [line for line in data.split(b"\n") if line.strip()]
     good: list[bytes] = []
     good_rows: list[int] = []
     quarantined: list[QuarantinedRow] = []
