@@ -38,6 +38,10 @@ PERSON_COLUMNS: tuple[str, ...] = (
 
 log = logging.getLogger(__name__)
 
+# Random pairs sampled to estimate u. Splink stops early once every level has been seen
+# often enough; a million pairs estimate u well for tables of thousands to millions.
+U_SAMPLE_PAIRS = 1e6
+
 
 def _as_arrow(data: Any, side: str) -> pa.Table:
     if isinstance(data, pa.Table):
@@ -113,7 +117,8 @@ def generic_settings(available: set[str]) -> tuple[SettingsCreator, list, list]:
     if "first_name" in available:
         comparisons.append(first_name_comparison())
     if "last_name" in available:
-        comparisons.append(last_name_comparison())
+        # A level no pair can reach would keep u sampling from stopping early.
+        comparisons.append(last_name_comparison(former_names="former_last_name" in available))
     if "middle_initial" in available:
         comparisons.append(_simple("middle_initial", cll.ExactMatchLevel("middle_initial")))
     if "date_of_birth" in available:
@@ -187,11 +192,13 @@ def link(left: Any, right: Any, *, threshold: float = 0.9, model: str | Path | d
         con.register(f"_{name}_in", table)
         con.execute(f"create table {name}_features as "
                     f"{_features_sql(f'_{name}_in', set(table.column_names))}")
-    feature_columns = [c for c in ("first_name", "middle_initial", "last_name",
-                                   "date_of_birth", "email", "phone", "street_address", "city",
-                                   "state", "postal_code")]
+    feature_columns = ("first_name", "middle_initial", "last_name", "date_of_birth", "email",
+                       "phone", "street_address", "city", "state", "postal_code")
     available = {c for c in feature_columns
                  if _present(con, "left_features", c) and _present(con, "right_features", c)}
+    if _present(con, "left_features", "former_last_name") or _present(
+            con, "right_features", "former_last_name"):
+        available.add("former_last_name")
     db_api = DuckDBAPI(connection=con)
     frames = [db_api.register("left_features", dataset_display_name="left"),
               db_api.register("right_features", dataset_display_name="right")]
@@ -203,7 +210,7 @@ def link(left: Any, right: Any, *, threshold: float = 0.9, model: str | Path | d
         settings, em_blocks, deterministic = generic_settings(available)
         linker = Linker(frames, settings, log_level=logging.WARNING)
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
         for block in em_blocks:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block, estimate_without_term_frequencies=True)

@@ -30,19 +30,21 @@ def first_name_comparison() -> cl.CustomComparison:
     )
 
 
-def last_name_comparison() -> cl.CustomComparison:
-    """Exact (term-frequency adjusted for common surnames), former/maiden name, close
-    spelling, else (a changed name after marriage lands here and is not fatal)."""
+def last_name_comparison(former_names: bool = True) -> cl.CustomComparison:
+    """Exact (term-frequency adjusted for common surnames), former/maiden name (when the data
+    has former names), close spelling, else (a name changed after marriage lands here and is
+    not fatal)."""
+    former = [cll.CustomLevel(
+        "former_last_name_l = last_name_r or last_name_l = former_last_name_r",
+        label_for_charts="former last name matches",
+    )] if former_names else []
     return cl.CustomComparison(
         output_column_name="last_name",
         comparison_description="last name: exact, former name, Jaro-Winkler",
         comparison_levels=[
             cll.NullLevel("last_name"),
             cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
-            cll.CustomLevel(
-                "former_last_name_l = last_name_r or last_name_l = former_last_name_r",
-                label_for_charts="former last name matches",
-            ),
+            *former,
             cll.JaroWinklerLevel("last_name", 0.92),
             cll.JaroWinklerLevel("last_name", 0.80),
             cll.ElseLevel(),
