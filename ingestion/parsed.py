@@ -26,6 +26,8 @@ class ParsedFile:
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    # Flat child tables loaded beside the main one (profile educations and positions).
+    children: dict[str, pa.Table] = field(default_factory=dict)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y%m%d", "%m/%d/%y", "%m-%d-%Y")

@@ -1,10 +1,11 @@
-"""The public professional profile pool: gzip JSON lines read with a declared schema.
+"""The public professional profile pool: JSON lines (gzip or not) read with a declared schema.
 
-The hot path never touches a row in Python: pyarrow's JSON reader parses the file against
-``PROFILE_SCHEMA`` (no inference, unknown fields ignored) and dlt loads the Arrow batches.
-Education and positions stay nested (JSON in DuckDB) and staging unnests them in SQL.
-Only when a file has lines that do not parse does a slower line-by-line pass find and
-quarantine exactly those lines.
+The hot path never touches a row in Python. DuckDB's ``read_json`` parses the file against
+the declared columns (no inference; multi-threaded, gzip included) into Arrow; Arrow compute
+splits the nested education and positions lists into flat child tables (one row per entry,
+keyed by the profile's line); dlt loads the three flat tables (``raw.profiles``,
+``raw.profile_educations``, ``raw.profile_positions``). Only when a file has lines that do not
+parse does a slower line-by-line pass find and quarantine exactly those lines.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dlt
+import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,6 +26,20 @@ from ingestion.parsed import ParsedFile, QuarantinedRow
 from ingestion.textfiles import FileRefused
 
 _LOCATION = pa.struct([("city", pa.string()), ("state", pa.string())])
+EDUCATION = pa.struct([
+    ("school", pa.string()),
+    ("degree", pa.string()),
+    ("field_of_study", pa.string()),
+    ("start_year", pa.int32()),
+    ("end_year", pa.int32()),
+])
+POSITION = pa.struct([
+    ("employer", pa.string()),
+    ("title", pa.string()),
+    ("start_date", pa.string()),
+    ("end_date", pa.string()),
+    ("location", _LOCATION),
+])
 PROFILE_SCHEMA = pa.schema([
     ("profile_id", pa.string()),
     ("first_name", pa.string()),
@@ -32,25 +48,44 @@ PROFILE_SCHEMA = pa.schema([
     ("full_name", pa.string()),
     ("location", _LOCATION),
     ("email", pa.string()),
-    ("education", pa.list_(pa.struct([
-        ("school", pa.string()),
-        ("degree", pa.string()),
-        ("field_of_study", pa.string()),
-        ("start_year", pa.int32()),
-        ("end_year", pa.int32()),
-    ]))),
-    ("positions", pa.list_(pa.struct([
-        ("employer", pa.string()),
-        ("title", pa.string()),
-        ("start_date", pa.string()),
-        ("end_date", pa.string()),
-        ("location", _LOCATION),
-    ]))),
+    ("education", pa.list_(EDUCATION)),
+    ("positions", pa.list_(POSITION)),
     ("updated_at", pa.string()),
 ])
 
+# The same schema for DuckDB's read_json.
+_DUCKDB_COLUMNS = {
+    "profile_id": "VARCHAR", "first_name": "VARCHAR", "middle_name": "VARCHAR",
+    "last_name": "VARCHAR", "full_name": "VARCHAR",
+    "location": "STRUCT(city VARCHAR, state VARCHAR)", "email": "VARCHAR",
+    "education": "STRUCT(school VARCHAR, degree VARCHAR, field_of_study VARCHAR, "
+                 "start_year INTEGER, end_year INTEGER)[]",
+    "positions": "STRUCT(employer VARCHAR, title VARCHAR, start_date VARCHAR, "
+                 "end_date VARCHAR, location STRUCT(city VARCHAR, state VARCHAR))[]",
+    "updated_at": "VARCHAR",
+}
+
 _PARSE = pj.ParseOptions(explicit_schema=PROFILE_SCHEMA, unexpected_field_behavior="ignore")
-_READ = pj.ReadOptions(block_size=16 << 20)
+
+
+def _read_fast(path: Path) -> pa.Table | None:
+    """The whole file through DuckDB with the declared columns, or None when any line does
+    not fit (then the careful path finds which)."""
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _DUCKDB_COLUMNS.items()) + "}"
+    con = duckdb.connect()
+    try:
+        con.execute("set preserve_insertion_order = true")  # row i is line i
+        table = con.sql(
+            f"select * from read_json(?, columns = {columns}, format = 'newline_delimited', "
+            "compression = 'auto_detect')", params=[str(path)]
+        ).to_arrow_table()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if table.num_rows == 0 or pc.sum(pc.is_null(table.column("profile_id"))).as_py():
+        return None
+    return table.cast(PROFILE_SCHEMA)
 
 
 def _open(path: Path) -> bytes:
@@ -63,16 +98,45 @@ def _open(path: Path) -> bytes:
         raise FileRefused(path, f"unreadable archive: {exc}") from exc
 
 
-def _flatten(table: pa.Table, rows: list[int] | None = None) -> pa.Table:
-    """Lift location.city/state to top-level columns, keep education and positions nested,
-    and add ``_source_row`` (the 1-based line number of each profile)."""
+def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
+    """One row per entry of a list column, with the profile id, the profile's line and the
+    entry's 1-based position in its list; struct fields become columns."""
+    lists = table.column(column).combine_chunks()
+    parents = pc.list_parent_indices(lists)
+    entries = pc.list_flatten(lists)
+    starts = pc.take(lists.offsets, parents)
+    position = pc.add(pc.subtract(pa.array(range(len(entries)), pa.int64()),
+                                  pc.cast(starts, pa.int64())), 1)
+    columns = {
+        "profile_id": pc.take(table.column("profile_id"), parents),
+        "_source_row": pc.take(table.column("_source_row"), parents),
+        index_name: position,
+    }
+    for i, field in enumerate(entries.type):
+        values = entries.field(i)
+        if pa.types.is_struct(field.type):  # location
+            for j, sub in enumerate(field.type):
+                columns[f"{field.name}_{sub.name}"] = values.field(j)
+        else:
+            columns[field.name] = values
+    return pa.table(columns)
+
+
+def _split(table: pa.Table, rows: list[int] | None = None) -> tuple[pa.Table, dict]:
+    """Flat profiles (location lifted to columns, 1-based ``_source_row``) and the flat
+    education and position child tables."""
     source_rows = pa.array(rows if rows is not None else range(1, table.num_rows + 1),
                            type=pa.int64())
     table = table.append_column("_source_row", source_rows)
+    children = {
+        "profile_educations": _children(table, "education", "education_index"),
+        "profile_positions": _children(table, "positions", "position_index"),
+    }
     location = table.column("location")
-    table = table.drop_columns(["location"])
-    table = table.append_column("location_city", pc.struct_field(location, "city"))
-    return table.append_column("location_state", pc.struct_field(location, "state"))
+    flat = table.drop_columns(["location", "education", "positions"])
+    flat = flat.append_column("location_city", pc.struct_field(location, "city"))
+    flat = flat.append_column("location_state", pc.struct_field(location, "state"))
+    return flat, children
 
 
 def _check_line(line: bytes) -> str | None:
@@ -93,17 +157,14 @@ def _check_line(line: bytes) -> str | None:
 
 def parse_profiles(path: Path) -> ParsedFile:
     """Read a profile file with the declared schema, quarantining lines that do not fit."""
+    table = _read_fast(path)
+    if table is not None:
+        flat, children = _split(table)
+        return ParsedFile(flat, table.num_rows, [], [], children=children)
     data = _open(path)
-    if not data.strip():
-        raise FileRefused(path, "the file is empty")
-    try:
-        table = pj.read_json(io.BytesIO(data), read_options=_READ, parse_options=_PARSE)
-        missing_ids = pc.sum(pc.is_null(table.column("profile_id"))).as_py()
-        if not missing_ids:
-            return ParsedFile(_flatten(table), table.num_rows, [], [])
-    except pa.ArrowInvalid:
-        pass
     lines = [line for line in data.split(b"\n") if line.strip()]
+    if not lines:
+        raise FileRefused(path, "the file is empty")
     good: list[bytes] = []
     good_rows: list[int] = []
     quarantined: list[QuarantinedRow] = []
@@ -116,10 +177,23 @@ def parse_profiles(path: Path) -> ParsedFile:
             good_rows.append(number)
     table = (pj.read_json(io.BytesIO(b"\n".join(good)), parse_options=_PARSE) if good
              else PROFILE_SCHEMA.empty_table())
-    return ParsedFile(_flatten(table, good_rows), len(lines), quarantined, [])
+    flat, children = _split(table, good_rows)
+    return ParsedFile(flat, len(lines), quarantined, [], children=children)
 
 
 @dlt.resource(name="profiles", write_disposition="append")
 def profiles_resource(table: pa.Table) -> Iterator[pa.Table]:
-    """Profiles (declared schema, nested education/positions) for ``raw.profiles``."""
+    """Profiles (declared schema, flat) for ``raw.profiles``."""
+    yield table
+
+
+@dlt.resource(name="profile_educations", write_disposition="append")
+def educations_resource(table: pa.Table) -> Iterator[pa.Table]:
+    """One row per education entry of a loaded profile line, ``raw.profile_educations``."""
+    yield table
+
+
+@dlt.resource(name="profile_positions", write_disposition="append")
+def positions_resource(table: pa.Table) -> Iterator[pa.Table]:
+    """One row per position of a loaded profile line, ``raw.profile_positions``."""
     yield table

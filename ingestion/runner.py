@@ -23,7 +23,12 @@ from ingestion.imports import imports_resource, parse_import
 from ingestion.ledger import Ledger, file_sha256, submission_key
 from ingestion.nsc import nsc_resource, parse_nsc
 from ingestion.parsed import ParsedFile
-from ingestion.profiles import parse_profiles, profiles_resource
+from ingestion.profiles import (
+    educations_resource,
+    parse_profiles,
+    positions_resource,
+    profiles_resource,
+)
 from ingestion.reference import config_source
 from ingestion.rosters import parse_roster, rosters_resource
 from ingestion.textfiles import FileRefused
@@ -31,6 +36,8 @@ from pathways.config import ImportsConfig, PathwaysConfig, load_imports
 from pathways.erasure import ErasureList
 
 KINDS: tuple[str, ...] = ("roster", "nsc", "profiles", "import:<source>")
+CHILD_RESOURCES = {"profile_educations": educations_resource,
+                   "profile_positions": positions_resource}
 IMPORT_PREFIX = "import:"
 
 log = logging.getLogger(__name__)
@@ -140,7 +147,10 @@ class Ingestor:
         resource = imports_resource if kind.startswith(IMPORT_PREFIX) else {
             "roster": rosters_resource, "nsc": nsc_resource, "profiles": profiles_resource}[kind]
         if table.num_rows:
-            self.pipeline.run(resource(table))
+            resources = [resource(table)] + [
+                CHILD_RESOURCES[name](self._with_lineage(child, path, sha, institution_id))
+                for name, child in parsed.children.items() if child.num_rows]
+            self.pipeline.run(resources)
         result.rows_read = parsed.rows_read
         result.rows_loaded = table.num_rows
         result.rows_quarantined = len(parsed.quarantined)

@@ -74,9 +74,16 @@ def test_profiles_are_read_with_the_declared_schema(tmp_path):
     row = parsed.table.to_pylist()[0]
     assert row["first_name"] == "Zoë" and row["last_name"] == "Nguyễn"
     assert row["location_city"] == "Boston" and "unexpected" not in row
-    assert row["education"][0]["end_year"] == 2019
-    assert row["positions"][0]["title"] == "Software Engineer"
     assert [r["_source_row"] for r in parsed.table.to_pylist()] == [1, 2]
+    educations = parsed.children["profile_educations"].to_pylist()
+    assert educations == [
+        {"profile_id": "pf1", "_source_row": 1, "education_index": 1, "school": "NSU",
+         "degree": "BS", "field_of_study": "CS", "start_year": 2015, "end_year": 2019},
+        {"profile_id": "pf2", "_source_row": 2, "education_index": 1, "school": "NSU",
+         "degree": "BS", "field_of_study": "CS", "start_year": 2015, "end_year": 2019}]
+    positions = parsed.children["profile_positions"].to_pylist()
+    assert positions[0]["title"] == "Software Engineer"
+    assert positions[0]["location_city"] == "Boston" and positions[0]["position_index"] == 1
 
 
 def test_bad_profile_lines_are_quarantined_and_the_rest_loaded(tmp_path):
@@ -89,6 +96,7 @@ def test_bad_profile_lines_are_quarantined_and_the_rest_loaded(tmp_path):
     assert parsed.rows_read == 5
     assert parsed.table.column("profile_id").to_pylist() == ["pf1", "pf4"]
     assert parsed.table.column("_source_row").to_pylist() == [1, 5]
+    assert parsed.children["profile_positions"].column("_source_row").to_pylist() == [1, 5]
     reasons = {q.row: q.reason for q in parsed.quarantined}
     assert sorted(reasons) == [2, 3, 4]
     assert reasons[2].startswith("not valid JSON")
@@ -101,3 +109,15 @@ def test_unreadable_archive_is_refused(tmp_path):
     path.write_bytes(b"\x1f\x8b\x08\x00garbage")
     with pytest.raises(FileRefused, match="unreadable archive"):
         parse_profiles(path)
+
+
+def test_lists_become_child_rows_numbered_within_each_profile(tmp_path):
+    path = tmp_path / "p.jsonl"
+    two = {**PROFILE, "profile_id": "pf7", "positions": PROFILE["positions"] * 2,
+           "education": []}
+    path.write_bytes(orjson.dumps(two) + b"\n" + orjson.dumps(PROFILE) + b"\n")
+    parsed = parse_profiles(path)
+    positions = parsed.children["profile_positions"]
+    assert list(zip(positions["profile_id"].to_pylist(), positions["position_index"].to_pylist(),
+                    strict=True)) == [("pf7", 1), ("pf7", 2), ("pf1", 1)]
+    assert parsed.children["profile_educations"]["profile_id"].to_pylist() == ["pf1"]

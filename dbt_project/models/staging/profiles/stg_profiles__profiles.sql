@@ -16,8 +16,6 @@ final as (
         lower({{ clean_text('email') }}) as email,
         {{ clean_text('location_city') }} as city,
         upper({{ clean_text('location_state') }}) as state,
-        education,
-        positions,
         try_cast(updated_at as date) as updated_at,
         _source_file,
         _source_row,
