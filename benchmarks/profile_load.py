@@ -30,18 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-COLUMNS = {
-    "profile_id": "VARCHAR", "first_name": "VARCHAR", "middle_name": "VARCHAR",
-    "last_name": "VARCHAR", "full_name": "VARCHAR",
-    "location": "STRUCT(city VARCHAR, state VARCHAR)", "email": "VARCHAR",
-    "education": "STRUCT(school VARCHAR, degree VARCHAR, field_of_study VARCHAR, "
-                 "start_year INTEGER, end_year INTEGER)[]",
-    "positions": "STRUCT(employer VARCHAR, title VARCHAR, start_date VARCHAR, "
-                 "end_date VARCHAR, location STRUCT(city VARCHAR, state VARCHAR))[]",
-    "updated_at": "VARCHAR",
-}
-
-
 def timed(args: list[str], env: dict | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL,
@@ -74,7 +62,9 @@ def main() -> None:
         with combined.open("wb") as target:
             for path in files:
                 target.write(path.read_bytes())
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
+    from ingestion.profiles import duckdb_columns_sql
+
+    columns = duckdb_columns_sql()
     parquet = out / "profiles.parquet"
     if not parquet.exists():
         import duckdb

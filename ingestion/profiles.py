@@ -68,10 +68,15 @@ _DUCKDB_COLUMNS = {
 _PARSE = pj.ParseOptions(explicit_schema=PROFILE_SCHEMA, unexpected_field_behavior="ignore")
 
 
+def duckdb_columns_sql() -> str:
+    """The declared schema as a DuckDB ``read_json(columns = ...)`` struct literal."""
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in _DUCKDB_COLUMNS.items()) + "}"
+
+
 def _read_fast(path: Path) -> pa.Table | None:
     """The whole file through DuckDB with the declared columns, or None when any line does
     not fit (then the careful path finds which)."""
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _DUCKDB_COLUMNS.items()) + "}"
+    columns = duckdb_columns_sql()
     con = duckdb.connect()
     try:
         con.execute("set preserve_insertion_order = true")  # row i is line i

@@ -1,4 +1,5 @@
-"""The per-institution summary `make demo` and `pathways summary` print."""
+"""The per-institution summary `make demo` and `pathways summary` print, read from the
+published marts: the latest point of agg_outcomes_history plus current top employers."""
 
 from __future__ import annotations
 
@@ -10,58 +11,47 @@ import duckdb
 SUMMARY_SQL = """
 with
 
-alumni as (
-    select * from marts.dim_alumni
-),
-
-positions as (
-    select * from marts.fct_alumni_positions
-),
-
-per_institution as (
-    select
-        institution_id,
-        count(*) as n_alumni,
-        count(*) filter (where is_profile_found) as n_found,
-        count(*) filter (where is_outcome_known) as n_outcome_known,
-        count(*) filter (where is_employed_after_graduation) as n_employed,
-        count(*) filter (where has_further_education) as n_further_education
-    from alumni
-    group by institution_id
+latest as (
+    select *
+    from marts.agg_outcomes_history
+    qualify row_number() over (partition by institution_id order by refreshed_at desc) = 1
 ),
 
 employer_counts as (
     select institution_id, employer_name, count(distinct alumni_key) as n_alumni
-    from positions
+    from marts.fct_alumni_positions
     where is_current
     group by institution_id, employer_name
 ),
 
-top_employers as (
+ranked_employers as (
     select
         institution_id,
-        string_agg(employer_name, ', ' order by n_alumni desc, employer_name) as top_employers
+        string_agg(employer_name, ', ' order by n_alumni desc, employer_name)
+            filter (where rank <= 3) as top_employers
     from (
-        select *
+        select
+            *,
+            row_number() over (
+                partition by institution_id order by n_alumni desc, employer_name
+            ) as rank
         from employer_counts
-        qualify row_number() over (
-            partition by institution_id order by n_alumni desc, employer_name
-        ) <= 3
     )
     group by institution_id
 )
 
 select
-    per_institution.institution_id,
-    per_institution.n_alumni,
-    per_institution.n_found,
-    per_institution.n_outcome_known,
-    per_institution.n_employed,
-    per_institution.n_further_education,
-    coalesce(top_employers.top_employers, '') as top_employers
-from per_institution
-left join top_employers using (institution_id)
-order by per_institution.institution_id
+    latest.institution_id,
+    latest.n_alumni,
+    latest.n_found,
+    latest.n_outcome_known,
+    latest.n_employed,
+    coalesce(latest.employment_rate, 0),
+    coalesce(latest.further_education_rate, 0),
+    coalesce(ranked_employers.top_employers, '')
+from latest
+left join ranked_employers using (institution_id)
+order by latest.institution_id
 """
 
 
@@ -73,21 +63,13 @@ class InstitutionSummary:
     n_found: int
     n_outcome_known: int
     n_employed: int
-    n_further_education: int
+    employment_rate: float  # among alumni whose outcome is known
+    further_education_rate: float
     top_employers: str
 
     @property
     def found_rate(self) -> float:
         return self.n_found / self.n_alumni if self.n_alumni else 0.0
-
-    @property
-    def employment_rate(self) -> float:
-        """Employed after graduation among alumni some outcome source covers."""
-        return self.n_employed / self.n_outcome_known if self.n_outcome_known else 0.0
-
-    @property
-    def further_education_rate(self) -> float:
-        return self.n_further_education / self.n_alumni if self.n_alumni else 0.0
 
 
 def institution_summaries(warehouse: Path, names: dict[str, str]) -> list[InstitutionSummary]:

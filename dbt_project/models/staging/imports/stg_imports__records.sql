@@ -102,13 +102,8 @@ final as (
     select
         import_rows.institution_id,
         import_rows.source_name,
-        case
-            when
-                institutions.student_id_width is not null
-                and regexp_full_match(pivoted.student_id, '[0-9]+')
-                then lpad(pivoted.student_id, cast(institutions.student_id_width as integer), '0')
-            else pivoted.student_id
-        end as student_id,
+        {{ restore_student_id('pivoted.student_id', 'institutions.student_id_width') }}
+            as student_id,
         pivoted.email,
         pivoted.outcome_raw,
         outcome_map.conformed_value as outcome,

@@ -41,18 +41,9 @@ cleaned as (
 
     select
         current_rows.institution_id,
-        -- Restore leading zeros a spreadsheet stripped from numeric ids.
-        case
-            when
-                institutions.student_id_width is not null
-                and regexp_full_match(trim(current_rows.student_id), '[0-9]+')
-                then lpad(
-                    trim(current_rows.student_id),
-                    cast(institutions.student_id_width as integer),
-                    '0'
-                )
-            else {{ clean_text('current_rows.student_id') }}
-        end as student_id,
+        {{ restore_student_id(
+            'current_rows.student_id', 'institutions.student_id_width'
+        ) }} as student_id,
         {{ clean_text('current_rows.first_name') }} as first_name,
         {{ clean_text('current_rows.middle_name') }} as middle_name,
         {{ clean_text('current_rows.last_name') }} as last_name,
