@@ -34,24 +34,25 @@ def config_source(config: PathwaysConfig, imports: ImportsConfig | None = None) 
             for alias in i.all_names:
                 yield {"institution_id": i.id, "alias": alias}
 
-    text = {"data_type": "text", "nullable": True}
+    def text() -> dict:  # a fresh hint per column: dlt completes hints in place
+        return {"data_type": "text", "nullable": True}
 
     @dlt.resource(name="import_sources", write_disposition="replace",
-                  columns={"source_name": text, "links_by": text, "description": text})
+                  columns={"source_name": text(), "links_by": text(), "description": text()})
     def import_sources() -> Iterator[dict]:
         for s in imports.imports:
             yield {"source_name": s.name, "links_by": s.links_by, "description": s.description}
 
     @dlt.resource(name="import_columns", write_disposition="replace",
-                  columns={"source_name": text, "field": text, "header": text})
+                  columns={"source_name": text(), "field": text(), "header": text()})
     def import_columns() -> Iterator[dict]:
         for s in imports.imports:
             for field, header in s.columns.items():
                 yield {"source_name": s.name, "field": field, "header": header}
 
     @dlt.resource(name="import_values", write_disposition="replace",
-                  columns={"source_name": text, "field": text, "raw_value": text,
-                           "conformed_value": text})
+                  columns={"source_name": text(), "field": text(), "raw_value": text(),
+                           "conformed_value": text()})
     def import_values() -> Iterator[dict]:
         for s in imports.imports:
             for field, mapping in s.values.items():
@@ -60,7 +61,7 @@ def config_source(config: PathwaysConfig, imports: ImportsConfig | None = None) 
                            "conformed_value": conformed}
 
     @dlt.resource(name="import_filters", write_disposition="replace",
-                  columns={"source_name": text, "header": text, "allowed_value": text})
+                  columns={"source_name": text(), "header": text(), "allowed_value": text()})
     def import_filters() -> Iterator[dict]:
         for s in imports.imports:
             for header, allowed in s.filters.items():
