@@ -103,6 +103,13 @@ def _open(path: Path) -> bytes:
         raise FileRefused(path, f"unreadable archive: {exc}") from exc
 
 
+def _count_from(start: int, n: int) -> pa.Array:
+    """start, start + 1, ..., as an int64 Arrow array, computed in Arrow."""
+    if n == 0:
+        return pa.array([], pa.int64())
+    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
+
+
 def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
     """One row per entry of a list column, with the profile id, the profile's line and the
     entry's 1-based position in its list; struct fields become columns."""
@@ -110,8 +117,7 @@ def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
     parents = pc.list_parent_indices(lists)
     entries = pc.list_flatten(lists)
     starts = pc.take(lists.offsets, parents)
-    position = pc.add(pc.subtract(pa.array(range(len(entries)), pa.int64()),
-                                  pc.cast(starts, pa.int64())), 1)
+    position = pc.add(pc.subtract(_count_from(0, len(entries)), pc.cast(starts, pa.int64())), 1)
     columns = {
         "profile_id": pc.take(table.column("profile_id"), parents),
         "_source_row": pc.take(table.column("_source_row"), parents),
@@ -130,8 +136,8 @@ def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
 def _split(table: pa.Table, rows: list[int] | None = None) -> tuple[pa.Table, dict]:
     """Flat profiles (location lifted to columns, 1-based ``_source_row``) and the flat
     education and position child tables."""
-    source_rows = pa.array(rows if rows is not None else range(1, table.num_rows + 1),
-                           type=pa.int64())
+    source_rows = (pa.array(rows, type=pa.int64()) if rows is not None
+                   else _count_from(1, table.num_rows))
     table = table.append_column("_source_row", source_rows)
     children = {
         "profile_educations": _children(table, "education", "education_index"),

@@ -237,14 +237,15 @@ class Ingestor:
     def _with_lineage(self, table: pa.Table, path: Path, sha: str,
                       institution_id: str | None) -> pa.Table:
         n = table.num_rows
-        columns = {
-            "_source_file": pa.array([str(path)] * n, pa.string()),
-            "_file_sha256": pa.array([sha] * n, pa.string()),
-            "_ingest_id": pa.array([self.ingest_id] * n, pa.string()),
-            "_ingested_at": pa.array([datetime.now(UTC)] * n, pa.timestamp("us", tz="UTC")),
+        columns = {  # constant columns, built in Arrow (no per-row Python objects)
+            "_source_file": pa.repeat(pa.scalar(str(path), pa.string()), n),
+            "_file_sha256": pa.repeat(pa.scalar(sha, pa.string()), n),
+            "_ingest_id": pa.repeat(pa.scalar(self.ingest_id, pa.string()), n),
+            "_ingested_at": pa.repeat(
+                pa.scalar(datetime.now(UTC), pa.timestamp("us", tz="UTC")), n),
         }
         if institution_id is not None:
-            columns["institution_id"] = pa.array([institution_id] * n, pa.string())
+            columns["institution_id"] = pa.repeat(pa.scalar(institution_id, pa.string()), n)
         for name, values in columns.items():
             table = table.append_column(name, values)
         return table
