@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import duckdb
 
-RESOLVED_COLUMNS = ("institution_id", "alumni_id", "profile_id", "match_probability",
-                    "match_weight", "explanation", "candidate_rank")
-
 
 def resolve_one_to_one(con: duckdb.DuckDBPyConnection, pairs: str, out: str) -> int:
     """Resolve ``pairs`` (institution_id, alumni_id, profile_id, match_probability,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -206,9 +205,3 @@ def load_config(path: Path | None = None) -> PathwaysConfig:
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     return PathwaysConfig.model_validate(data)
-
-
-@lru_cache(maxsize=4)
-def cached_config(path: Path | None = None) -> PathwaysConfig:
-    """load_config, memoised per path for the lifetime of a process."""
-    return load_config(path)

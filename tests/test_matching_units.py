@@ -2,7 +2,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from matching.features import alumni_features, nickname_groups, profile_features
+from matching.features import (
+    FEATURE_COLUMNS,
+    alumni_features,
+    nickname_groups,
+    profile_features,
+)
 from matching.resolve import resolve_one_to_one
 from matching.settings import blocking_rules, settings
 from matching.train import regularise
@@ -29,6 +34,7 @@ def test_features_normalise_both_sides():
     })
     alumni_features(con, alumni, "a")
     row = con.sql("select * from a").to_arrow_table().to_pylist()[0]
+    assert tuple(row) == FEATURE_COLUMNS
     assert row["first_name"] == "jose"
     assert row["last_name"] == "obrien-smith"
     assert row["middle_initial"] == "a"
