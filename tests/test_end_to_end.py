@@ -78,6 +78,11 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
     assert _query(root, "select count(*) from marts.dim_alumni")[0][0] == 1500
     assert "Northfield State University" in refreshed.stdout
     assert "Alumni outcomes by institution" in refreshed.stdout
+    # Each institution's schema of views shows only its own rows.
+    for institution in ("northfield", "lakeshore", "riverbend"):
+        assert _query(root, f"select distinct institution_id from inst_{institution}.dim_alumni"
+                      ) == [(institution,)]
+    assert _query(root, "select count(*) from inst_bayside.dim_alumni") == [(0,)]
 
 
 def test_marts_hold_no_direct_identifiers(built, config):
@@ -94,8 +99,15 @@ def test_marts_hold_no_direct_identifiers(built, config):
         assert not values & ids, f"marts.{table}.{column} holds student ids"
 
 
-def test_linkage_meets_the_floors(built):
-    root, _, landing, _ = built
+def test_linkage_meets_the_floors(built, tmp_path):
+    root, env, landing, _ = built
+    chart = tmp_path / "pr.html"
+    evaluated = _run(["match", "evaluate", "--truth", str(landing), "--chart", str(chart)],
+                     env, root)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "0.80" in evaluated.stdout and "recall (findable)" in evaluated.stdout
+    html = chart.read_text(encoding="utf-8")
+    assert "<polyline points=" in html and html.count("<circle") == 23
     scores = {s.threshold: s for s in evaluate(root / BUILD,
                                                landing / "_truth" / "alumni.csv")}
     at_default = scores[0.8]  # var match_threshold
