@@ -40,7 +40,7 @@ pytest: install
 	$(BIN)/pytest
 
 docs: install ## build the dbt docs site (lineage) into target/
-	$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+	$(BIN)/dbt docs generate --static --project-dir . --profiles-dir .
 
 train-model: install ## retrain matching/models/ on fresh generated data (seed TRAIN_SEED)
 	rm -rf $(TRAIN_DIR)
