@@ -11,7 +11,7 @@ records as (
 
 sources as (
 
-    select * from {{ source('config', 'import_sources') }}
+    select * from {{ ref('stg_config__import_sources') }}
 
 ),
 
