@@ -147,7 +147,7 @@ def ingest(
         help="Institution id (required for roster and nsc files).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
-    """Load new files into the warehouse's raw schema (the same content twice adds nothing).
+    """Load new files into the build area's raw schema (the same content twice adds nothing).
 
     Exits 1 when any file was refused; rows quarantined within a loaded file do not fail.
     """

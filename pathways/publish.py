@@ -61,9 +61,10 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def publish(build_db: Path, warehouse: Path, institution_ids: list[str]) -> list[str]:
-    """Copy the build's marts (and refresh history) into a new warehouse file and swap it in.
-    Returns the published table names."""
+def publish(build_db: Path, warehouse: Path, institution_ids: list[str],
+            run_id: str | None = None) -> list[str]:
+    """Copy the build's marts (and refresh history, with ``run_id`` marked published) into
+    a new warehouse file and swap it in. Returns the published table names."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging_file = warehouse.with_name(warehouse.name + ".publishing")
     for leftover in (staging_file, Path(str(staging_file) + ".wal")):
@@ -84,6 +85,9 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str]) -> list
                         f"select * from build.marts.{_quote(table)}")
         con.execute("create schema ops")
         con.execute("create table ops.refresh_runs as select * from build.ops.refresh_runs")
+        if run_id is not None:
+            con.execute("update ops.refresh_runs set status = 'succeeded', published = true, "
+                        "finished_at = current_timestamp where run_id = ?", [run_id])
         with_institution = {row[0] for row in con.execute(
             "select table_name from duckdb_columns() where database_name = current_database() "
             "and schema_name = 'marts' and column_name = 'institution_id'").fetchall()}

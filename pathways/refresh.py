@@ -53,9 +53,9 @@ def _execute(build_db: Path, sql: str, params: list | None = None) -> list[tuple
 
 def _start(build_db: Path, run_id: str) -> None:
     ensure_ops_schema(build_db)
-    _execute(build_db, "update ops.refresh_runs set status = 'interrupted', "
+    _execute(build_db, "update ops.refresh_runs set status = 'interrupted', published = false, "
                        "message = coalesce(message, 'the refresh process ended without finishing') "
-                       "where status = 'running'")
+                       "where status in ('running', 'publishing')")
     existing = {row[0] for row in _execute(
         build_db, "select table_name from information_schema.tables "
                   "where table_schema = 'marts'")}
@@ -120,15 +120,17 @@ def run_refresh(
             result.status, result.failed_step = "failed", "dbt_build"
             result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
             return result
-        result.status = "succeeded"
+        result.status = "publishing"
         _finish(build_db, result)  # publish copies refresh history, this run included
         try:
             result.published_tables = publish(build_db, warehouse,
-                                              [i.id for i in config.institutions])
+                                              [i.id for i in config.institutions],
+                                              result.run_id)
         except PrivacyViolation as exc:
             result.status, result.failed_step = "failed", "publish"
             result.message = f"privacy gate: {exc}"
             return result
+        result.status = "succeeded"
         step_done("publish")
         return result
     except Exception as exc:  # recorded, then re-raised for the caller to report
