@@ -15,7 +15,7 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
-from ingestion.parsed import ParsedFile, QuarantinedRow, text_table
+from ingestion.parsed import ParsedFile, RecordScreen, text_table
 from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
 from ingestion.xlsx import read_xlsx
 from pathways.config import ImportSource
@@ -39,25 +39,16 @@ def parse_import(path: Path, source: ImportSource) -> ParsedFile:
                                 f"{', '.join(missing)}")
     link_header = source.columns[source.links_by]
     out: dict[str, list] = {"source_name": [], "_raw": [], "_source_row": []}
-    quarantined: list[QuarantinedRow] = []
-    rows_read = 0
-    for record in records:
-        rows_read += 1
-        if len(record.fields) != len(headers):
-            quarantined.append(QuarantinedRow(
-                record.row, record.raw, f"{len(record.fields)} fields, expected {len(headers)}"))
-            continue
+    screen = RecordScreen(path)
+    for record in screen.rows(records, len(headers)):
         values = dict(zip(headers, record.fields, strict=True))
         if not values[link_header].strip():
-            quarantined.append(QuarantinedRow(record.row, record.raw,
-                                              f"{link_header} is empty"))
+            screen.reject(record, f"{link_header} is empty")
             continue
         out["source_name"].append(source.name)
         out["_raw"].append(json.dumps(values, ensure_ascii=False))
         out["_source_row"].append(record.row)
-    if rows_read == 0:
-        raise FileRefused(path, "the file has a header but no data rows")
-    return ParsedFile(text_table(out), rows_read, quarantined, [], encoding)
+    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, [], encoding)
 
 
 @dlt.resource(name="import_rows", write_disposition="append")

@@ -10,7 +10,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.headers import normalise_header
-from ingestion.parsed import ParsedFile, QuarantinedRow, text_table
+from ingestion.parsed import ParsedFile, RecordScreen, text_table
 from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
 
 # The 33 columns of the StudentTracker detail report, in order, and their raw names.
@@ -79,25 +79,17 @@ def parse_nsc(path: Path) -> ParsedFile:
                                 f"{', '.join(missing)}")
     out: dict[str, list] = {c: [] for c in NSC_COLUMNS.values()}
     out["_source_row"] = []
-    quarantined: list[QuarantinedRow] = []
-    rows_read = 0
-    for record in records:
-        rows_read += 1
-        if len(record.fields) != len(headers):
-            quarantined.append(QuarantinedRow(
-                record.row, record.raw, f"{len(record.fields)} fields, expected {len(headers)}"))
-            continue
+    screen = RecordScreen(path)
+    for record in screen.rows(records, len(headers)):
         values = {m: v.strip() for m, v in zip(mapped, record.fields, strict=True) if m}
         reason = _reason(values)
         if reason:
-            quarantined.append(QuarantinedRow(record.row, record.raw, reason))
+            screen.reject(record, reason)
             continue
         for column in NSC_COLUMNS.values():
             out[column].append(values[column] or None)
         out["_source_row"].append(record.row)
-    if rows_read == 0:
-        raise FileRefused(path, "the file has a header but no data rows")
-    return ParsedFile(text_table(out), rows_read, quarantined, [], encoding)
+    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, [], encoding)
 
 
 @dlt.resource(name="nsc_detail", write_disposition="append")

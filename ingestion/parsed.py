@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
+
+from ingestion.textfiles import FileRefused, Record
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,31 @@ class QuarantinedRow:
     row: int  # 1-based data row number (the header is not counted)
     raw: str
     reason: str
+
+
+@dataclass
+class RecordScreen:
+    """The part every file parser shares: count the data rows, quarantine those with the
+    wrong number of fields or another problem the parser names, and refuse a file that
+    has a header but no data rows."""
+
+    path: Path
+    rows_read: int = 0
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+
+    def rows(self, records: Iterable[Record], expected_fields: int | None) -> Iterator[Record]:
+        """The records worth parsing further (``expected_fields`` None: any count)."""
+        for record in records:
+            self.rows_read += 1
+            if expected_fields is not None and len(record.fields) != expected_fields:
+                self.reject(record, f"{len(record.fields)} fields, expected {expected_fields}")
+                continue
+            yield record
+        if self.rows_read == 0:
+            raise FileRefused(self.path, "the file has a header but no data rows")
+
+    def reject(self, record: Record, reason: str) -> None:
+        self.quarantined.append(QuarantinedRow(record.row, record.raw, reason))
 
 
 @dataclass

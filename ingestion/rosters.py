@@ -13,7 +13,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.headers import map_headers
-from ingestion.parsed import ParsedFile, QuarantinedRow, parse_date_text, text_table
+from ingestion.parsed import ParsedFile, RecordScreen, parse_date_text, text_table
 from ingestion.textfiles import (
     FileRefused,
     decode,
@@ -84,26 +84,17 @@ def parse_roster(path: Path, institution: Institution) -> ParsedFile:
     out: dict[str, list] = {c: [] for c in STANDARD_ROSTER_COLUMNS}
     out["_source_row"] = []
     out["_extra_columns"] = []
-    quarantined: list[QuarantinedRow] = []
-    rows_read = 0
-    for record in records:
-        rows_read += 1
-        if fmt.format == "fixed_width" and not is_xlsx:
-            if len(record.raw.rstrip()) < min_length:
-                quarantined.append(QuarantinedRow(
-                    record.row, record.raw,
-                    f"line is {len(record.raw.rstrip())} characters; the layout needs at "
-                    f"least {min_length}"))
-                continue
-        elif len(record.fields) != len(headers):
-            quarantined.append(QuarantinedRow(
-                record.row, record.raw,
-                f"{len(record.fields)} fields, expected {len(headers)}"))
+    fixed_width = fmt.format == "fixed_width" and not is_xlsx
+    screen = RecordScreen(path)
+    for record in screen.rows(records, None if fixed_width else len(headers)):
+        if fixed_width and len(record.raw.rstrip()) < min_length:
+            screen.reject(record, f"line is {len(record.raw.rstrip())} characters; the layout "
+                                  f"needs at least {min_length}")
             continue
         values = {m: v.strip() for m, v in zip(mapped, record.fields, strict=True) if m}
         reason = _validate(values)
         if reason:
-            quarantined.append(QuarantinedRow(record.row, record.raw, reason))
+            screen.reject(record, reason)
             continue
         for column in STANDARD_ROSTER_COLUMNS:
             out[column].append(values.get(column) or None)
@@ -111,9 +102,7 @@ def parse_roster(path: Path, institution: Institution) -> ParsedFile:
         out["_extra_columns"].append(
             json.dumps({h: v for h, m, v in zip(headers, mapped, record.fields, strict=True)
                         if m is None}, ensure_ascii=False) if extra else None)
-    if rows_read == 0:
-        raise FileRefused(path, "the file has a header but no data rows")
-    return ParsedFile(text_table(out), rows_read, quarantined, warnings, encoding)
+    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, warnings, encoding)
 
 
 @dlt.resource(name="rosters", write_disposition="append")
