@@ -12,7 +12,7 @@ export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
 TRAIN_DIR ?= .train
 TRAIN_SEED ?= 101
 
-.PHONY: install demo test lint pytest docs train-model clean
+.PHONY: install demo test lint pytest browser docs docs-serve train-model clean
 
 $(BIN)/pathways: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,24 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest
 
-docs: install ## build the dbt docs site (lineage) into target/
+# Browser tests open the dbt docs site and the outcomes report in Debian's Chromium.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM) ## install Debian's chromium for the browser tests (needs root or sudo)
+
+docs: install ## build the dbt docs site (lineage) into target/static_index.html
 	$(BIN)/dbt docs generate --static --project-dir . --profiles-dir .
+	@echo "open target/static_index.html in a browser (or: make docs-serve)"
+
+docs-serve: docs ## build the docs site and serve it on http://localhost:8080
+	$(BIN)/dbt docs serve --project-dir . --profiles-dir . --port 8080 --no-browser
 
 train-model: install ## retrain matching/models/ on fresh generated data (seed TRAIN_SEED)
 	rm -rf $(TRAIN_DIR)

@@ -270,6 +270,29 @@ def report_errors(
     out.print(f"wrote {n} problems for {institution} to {out_file}")
 
 
+@report_app.command("outcomes")
+def report_outcomes(
+    institution: Annotated[str, typer.Option(help="Institution id.")],
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+) -> None:
+    """Write a self-contained HTML outcomes report with charts (rates by program,
+    employers, occupations, industries, locations, further study, match quality,
+    history), from the published warehouse and suppressed as the API is."""
+    from pathways.delivery.published import WarehouseUnavailable
+    from pathways.delivery.report import UnknownInstitution, write_report
+
+    try:
+        load_config().get(institution)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
+    try:
+        path = write_report(warehouse_path(), institution, out_file)
+    except (WarehouseUnavailable, UnknownInstitution) as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(1) from exc
+    out.print(f"wrote the outcomes report for {institution} to {path}")
+
+
 @report_app.command("changes")
 def report_changes(
     institution: Annotated[str, typer.Option(help="Institution id.")],
@@ -358,6 +381,75 @@ def export_command(
     for table, n in result.tables.items():
         out.print(f"{out_dir / (table + '.parquet')}: {n:,} rows")
     out.print(f"{result.duckdb_file}; manifest {result.manifest}")
+
+
+keys_app = typer.Typer(help="API keys: one institution each, stored hashed.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    institution: Annotated[str, typer.Option(help="Institution the key may read.")],
+    label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
+) -> None:
+    """Create an API key and print it (shown once; only its hash is stored)."""
+    from pathways.delivery.keys import KeyStore
+    from pathways.paths import api_keys_path
+
+    try:
+        load_config().get(institution)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--institution") from exc
+    record, token = KeyStore(api_keys_path()).create(institution, label)
+    console.print(f"key {record.key_id} for {institution} (store it now: it is not shown "
+                  "again; revoke with `pathways keys revoke " + record.key_id + "`)")
+    out.print(token, soft_wrap=True)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (8 hex digits).")]
+                ) -> None:
+    """Revoke an API key: requests carrying it get 401 from then on."""
+    from pathways.delivery.keys import KeyStore
+    from pathways.paths import api_keys_path
+
+    if not KeyStore(api_keys_path()).revoke(key_id):
+        console.print(f"[red]no active key {key_id!r}")
+        raise typer.Exit(1)
+    out.print(f"revoked {key_id}")
+
+
+@keys_app.command("list")
+def keys_list(
+    institution: Annotated[str | None, typer.Option(help="Only this institution's keys.")]
+    = None,
+) -> None:
+    """List API keys (ids, institutions, labels, when created and revoked; never secrets)."""
+    from pathways.delivery.keys import KeyStore
+    from pathways.paths import api_keys_path
+
+    table = Table("key id", "institution", "label", "created", "revoked")
+    for key in KeyStore(api_keys_path()).list(institution):
+        table.add_row(key.key_id, key.institution_id, key.label or "", key.created_at,
+                      key.revoked_at or "")
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the published warehouse read-only as a REST API (docs at /docs, schema at
+    /openapi.json). It keeps serving while refreshes publish new data."""
+    import uvicorn
+
+    console.print(f"serving {warehouse_path()} on http://{host}:{port} "
+                  f"(docs: http://{host}:{port}/docs)")
+    uvicorn.run("pathways.delivery.server:app", host=host, port=port, workers=workers,
+                log_level="info")
 
 
 @app.command()

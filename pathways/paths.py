@@ -42,3 +42,14 @@ def config_path() -> Path:
     """The institutions YAML: env PATHWAYS_CONFIG, default config/institutions.yml."""
     raw = os.environ.get("PATHWAYS_CONFIG")
     return Path(raw) if raw else project_root() / "config" / "institutions.yml"
+
+
+def api_keys_path() -> Path:
+    """The API key store (hashed keys): env PATHWAYS_API_KEYS, default api_keys.sqlite next
+    to the published warehouse. It lives outside the warehouse file because publishing
+    replaces that file whole."""
+    raw = os.environ.get("PATHWAYS_API_KEYS")
+    if raw:
+        path = Path(raw)
+        return path if path.is_absolute() else Path.cwd() / path
+    return warehouse_path().parent / "api_keys.sqlite"

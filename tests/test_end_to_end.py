@@ -7,44 +7,26 @@ findable alumni) relaxed for small, noisier data; see README "Match quality".
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
+from support import KEY
+from support import run_pathways as _run
 
 from matching.evaluate import evaluate
 from pathways.pseudonym import alumni_key
 
 pytestmark = pytest.mark.e2e
 
-KEY = "e2e-test-key"
 BUILD = "build/wh_build.duckdb"
-BIN = Path(sys.executable).parent
 IDENTIFIER_COLUMNS = {"student_id", "first_name", "middle_name", "last_name", "former_last_name",
                       "email", "phone", "phone_digits", "date_of_birth", "street_address",
                       "postal_code", "profile_id", "ssn"}
 
 
-def _run(args, env, cwd):
-    return subprocess.run([str(BIN / "pathways"), *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=900)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "PATHWAYS_WAREHOUSE": str(root / "wh.duckdb"),
-           "PATHWAYS_PSEUDONYM_KEY": KEY, "COLUMNS": "200"}
-    landing = root / "landing"
-    generated = _run(["generate", "--out", str(landing), "--institutions", "3",
-                      "--alumni", "1500", "--profiles", "30000", "--seed", "21"], env, root)
-    assert generated.returncode == 0, generated.stderr
-    refreshed = _run(["refresh", "--landing", str(landing)], env, root)
-    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-    return root, env, landing, refreshed
+def built(e2e_refreshed):
+    return e2e_refreshed
 
 
 def _query(root, sql, params=(), database="wh.duckdb"):
@@ -68,8 +50,9 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
     root, _, _, refreshed = built
     marts = {r[0] for r in _query(root, "select table_name from information_schema.tables "
                                         "where table_schema = 'marts'")}
-    assert marts == {"dim_alumni", "fct_alumni_positions", "fct_alumni_further_education",
-                     "agg_outcomes_by_program", "agg_match_quality", "agg_outcomes_history"}
+    assert marts == {"dim_alumni", "dim_institutions", "fct_alumni_positions",
+                     "fct_alumni_further_education", "agg_outcomes_by_program",
+                     "agg_match_quality", "agg_outcomes_history"}
     # Only marts, refresh history and per-institution views are published.
     schemas = {r[0] for r in _query(root, "select schema_name from information_schema.schemata "
                                           "where catalog_name = 'wh'")}
@@ -279,7 +262,8 @@ def test_export_holds_one_institution_and_no_identifiers(built, tmp_path):
     parquet = sorted(p.name for p in (tmp_path / "x").glob("*.parquet"))
     assert parquet == ["agg_match_quality.parquet", "agg_outcomes_by_program.parquet",
                        "agg_outcomes_history.parquet", "dim_alumni.parquet",
-                       "fct_alumni_further_education.parquet", "fct_alumni_positions.parquet"]
+                       "dim_institutions.parquet", "fct_alumni_further_education.parquet",
+                       "fct_alumni_positions.parquet"]
     con = duckdb.connect()
     for name in parquet:
         path = str(tmp_path / "x" / name)

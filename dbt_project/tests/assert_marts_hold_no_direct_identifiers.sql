@@ -11,6 +11,7 @@
 -- depends_on: {{ ref('agg_outcomes_by_program') }}
 -- depends_on: {{ ref('agg_match_quality') }}
 -- depends_on: {{ ref('agg_outcomes_history') }}
+-- depends_on: {{ ref('dim_institutions') }}
 
 {% set identifier_names = [
     'student_id', 'first_name', 'middle_name', 'last_name', 'former_last_name', 'full_name',

@@ -1,6 +1,7 @@
 -- One row per alumnus: whether a profile was found, what third-party sources reported,
 -- employment after graduation (from any source), months to first job, whether that job was
--- in field, and further education (NSC or survey).
+-- in field, further education (NSC or survey) and where they live (the linked profile's
+-- location, else the location of their current job).
 with
 
 alumni as (
@@ -39,6 +40,12 @@ imports as (
 
 ),
 
+profiles as (
+
+    select * from {{ ref('int_profiles_deduplicated') }}
+
+),
+
 first_jobs as (
 
     select
@@ -58,7 +65,9 @@ current_employers as (
 
     select
         alumni_key,
-        arg_max(employer_name, started_on) as current_employer
+        arg_max(employer_name, started_on) as current_employer,
+        arg_max(city, started_on) as current_job_city,
+        arg_max(state, started_on) as current_job_state
     from positions
     where is_current
     group by alumni_key
@@ -120,6 +129,11 @@ final as (
         first_jobs.months_to_first_job,
         first_jobs.first_job_is_in_field,
         current_employers.current_employer,
+        case
+            when profiles.state is not null then profiles.city
+            else current_employers.current_job_city
+        end as current_city,
+        coalesce(profiles.state, current_employers.current_job_state) as current_state,
         coalesce(nsc_summary.is_nsc_found, false) as is_nsc_found,
         coalesce(nsc_summary.has_further_education, false)
         or coalesce(import_summary.import_says_further_education, false)
@@ -140,6 +154,8 @@ final as (
         on keys.alumni_key = import_summary.alumni_key
     left join current_employers
         on keys.alumni_key = current_employers.alumni_key
+    left join profiles
+        on links.profile_id = profiles.profile_id
     left join nsc_summary
         on
             alumni.institution_id = nsc_summary.institution_id

@@ -34,7 +34,9 @@ final as (
         outcomes.first_job_is_in_field,
         cast(outcomes.n_positions as integer) as n_positions,
         outcomes.has_further_education,
-        outcomes.has_further_degree
+        outcomes.has_further_degree,
+        outcomes.current_city,
+        outcomes.current_state
     from outcomes
     left join programs
         on outcomes.program_cip = programs.cip_code

@@ -1,0 +1,1 @@
+"""Delivering published outcomes: the REST API, its keys, and the HTML outcomes report."""

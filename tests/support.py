@@ -1,0 +1,17 @@
+"""Helpers the test modules share (pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+KEY = "e2e-test-key"
+BIN = Path(sys.executable).parent
+
+
+def run_pathways(args: list[str], env: dict[str, str], cwd: Path,
+                 timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Run the installed `pathways` command as a user would."""
+    return subprocess.run([str(BIN / "pathways"), *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
