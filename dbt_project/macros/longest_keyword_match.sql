@@ -1,22 +1,28 @@
 {#
-    Classify free text by keywords: for each row of `relation` (identified by `keys`), the
-    `output` of the longest keyword in `keywords` that occurs in `text_column` as whole words
-    (case and punctuation ignored). Rows with no keyword are left out; left join the result.
+    Classify free text by keywords: one row per distinct non-null value of `text_column` in
+    `relation` (as `text_value`) with the `output` of the longest keyword in `keywords`
+    that occurs in it as whole words (case and punctuation ignored). Values with no keyword
+    are left out; left join the result on the text. Each distinct text is normalised and
+    compared once, however many rows carry it (a million positions share a few thousand
+    titles), which keeps the keyword cross join small.
     Used for job titles -> SOC major groups and employer names -> NAICS sectors.
 #}
-{% macro longest_keyword_match(relation, keys, text_column, keywords, output) -%}
+{% macro longest_keyword_match(relation, text_column, keywords, output) -%}
     select
-        {% for key in keys %}src.{{ key }}, {% endfor %}
+        texts.text_value,
         kw.{{ output }}
-    from {{ relation }} as src
+    from (
+        select distinct
+            {{ text_column }} as text_value,
+            ' ' || trim(regexp_replace(lower({{ text_column }}), '[^a-z0-9]+', ' ', 'g'))
+            || ' ' as padded_text
+        from {{ relation }}
+        where {{ text_column }} is not null
+    ) as texts
     inner join {{ keywords }} as kw
-        on contains(
-            ' ' || trim(regexp_replace(lower(src.{{ text_column }}), '[^a-z0-9]+', ' ', 'g'))
-            || ' ',
-            ' ' || kw.keyword || ' '
-        )
+        on contains(texts.padded_text, ' ' || kw.keyword || ' ')
     qualify row_number() over (
-        partition by {% for key in keys %}src.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
+        partition by texts.text_value
         order by length(kw.keyword) desc, kw.{{ output }}
     ) = 1
 {%- endmacro %}

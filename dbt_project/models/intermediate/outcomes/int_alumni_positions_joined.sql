@@ -80,7 +80,7 @@ import_jobs as (
 import_titles as (
 
     {{ longest_keyword_match(
-        'import_jobs', ['position_id'], 'job_title', 'title_keywords', 'soc_major_group'
+        'import_jobs', 'job_title', 'title_keywords', 'soc_major_group'
     ) }}
 
 ),
@@ -88,7 +88,7 @@ import_titles as (
 import_employers as (
 
     {{ longest_keyword_match(
-        'import_jobs', ['position_id'], 'employer_name', 'employer_keywords', 'naics_sector'
+        'import_jobs', 'employer_name', 'employer_keywords', 'naics_sector'
     ) }}
 
 ),
@@ -115,9 +115,9 @@ from_imports as (
         import_jobs.state
     from import_jobs
     left join import_titles
-        on import_jobs.position_id = import_titles.position_id
+        on import_jobs.job_title = import_titles.text_value
     left join import_employers
-        on import_jobs.position_id = import_employers.position_id
+        on import_jobs.employer_name = import_employers.text_value
 
 ),
 

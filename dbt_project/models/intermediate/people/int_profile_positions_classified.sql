@@ -40,8 +40,7 @@ current_positions as (
 title_matches as (
 
     {{ longest_keyword_match(
-        'current_positions', ['profile_id', 'position_index'], 'title',
-        'title_keywords', 'soc_major_group'
+        'current_positions', 'title', 'title_keywords', 'soc_major_group'
     ) }}
 
 ),
@@ -49,8 +48,7 @@ title_matches as (
 employer_matches as (
 
     {{ longest_keyword_match(
-        'current_positions', ['profile_id', 'position_index'], 'employer_name',
-        'employer_keywords', 'naics_sector'
+        'current_positions', 'employer_name', 'employer_keywords', 'naics_sector'
     ) }}
 
 ),
@@ -71,13 +69,9 @@ final as (
         current_positions.state
     from current_positions
     left join title_matches
-        on
-            current_positions.profile_id = title_matches.profile_id
-            and current_positions.position_index = title_matches.position_index
+        on current_positions.title = title_matches.text_value
     left join employer_matches
-        on
-            current_positions.profile_id = employer_matches.profile_id
-            and current_positions.position_index = employer_matches.position_index
+        on current_positions.employer_name = employer_matches.text_value
 
 )
 
