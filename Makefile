@@ -61,7 +61,8 @@ train-model: install ## retrain matching/models/ on fresh generated data (seed T
 		--alumni $(DEMO_ALUMNI) --profiles $(DEMO_PROFILES) --seed $(TRAIN_SEED)
 	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways ingest --landing $(TRAIN_DIR)/landing
 	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/dbt build --quiet --project-dir . \
-		--profiles-dir . --select +int_alumni_profiles_matched --exclude int_alumni_profiles_matched \
+		--profiles-dir . --select +int_alumni_profile_pairs_scored \
+		--exclude int_alumni_profile_pairs_scored \
 		--indirect-selection cautious
 	PATHWAYS_BUILD_DB=$(TRAIN_DIR)/train.duckdb $(BIN)/pathways match train
 

@@ -101,8 +101,8 @@ def prepare(alumni: int, profiles: int, out: Path) -> Path:
     subprocess.run([str(BIN / "pathways"), "ingest", "--landing", str(out / "landing"),
                     "--json"], **run)
     subprocess.run([str(BIN / "dbt"), "build", "--quiet", "--project-dir", str(ROOT),
-                    "--profiles-dir", str(ROOT), "--select", "+int_alumni_profiles_matched",
-                    "--exclude", "int_alumni_profiles_matched", "--indirect-selection",
+                    "--profiles-dir", str(ROOT), "--select", "+int_alumni_profile_pairs_scored",
+                    "--exclude", "int_alumni_profile_pairs_scored", "--indirect-selection",
                     "cautious"], **run)
     return build
 

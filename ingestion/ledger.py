@@ -53,6 +53,8 @@ create table if not exists ops.refresh_runs (
     tests_warned integer,
     published boolean default false
 );
+alter table ops.refresh_runs add column if not exists build_fingerprint varchar;
+alter table ops.refresh_runs add column if not exists full_rebuild boolean;
 create table if not exists ops.match_reviews (
     institution_id varchar not null,
     student_id varchar not null,

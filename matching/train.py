@@ -18,6 +18,12 @@ from splink.backends.duckdb import DuckDBAPI
 
 from matching import settings as model_settings
 from matching.features import alumni_features, profile_features
+from matching.term_frequencies import (
+    compute_reference,
+    reference_path,
+    tf_columns,
+    write_reference,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +130,8 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
     model_path = out_dir / f"pathways_match_v{version}.json"
     model = regularise(linker.misc.save_model_to_json(overwrite=True))
     model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    write_reference(compute_reference(con, ["alumni_features", "profile_features"],
+                                      tf_columns(model)), reference_path(model_path))
     profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
     write_model_metadata(model_path, {
         "model_version": version,

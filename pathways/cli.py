@@ -60,6 +60,13 @@ def generate(
     n_profiles: Annotated[int, typer.Option("--profiles", min=1,
                                             help="Total profiles in the pool.")] = 40000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 7,
+    batch: Annotated[str | None, typer.Option(
+        help="Tag every file name (a later delivery that adds to an earlier landing "
+             "folder instead of superseding it).")] = None,
+    updates_from: Annotated[Path | None, typer.Option(
+        help="An earlier landing folder: add new versions of some of its profiles.")] = None,
+    updates: Annotated[int, typer.Option(
+        min=0, help="How many profile versions to add with --updates-from.")] = 0,
 ) -> None:
     """Generate realistic demo data: rosters, NSC returns, a profile pool, and ground truth."""
     from pathways.generate import generate as run_generate
@@ -79,7 +86,8 @@ def generate(
 
         try:
             summary = run_generate(out_dir, config.institutions[:n_institutions], n_alumni,
-                                   n_profiles, seed, report)
+                                   n_profiles, seed, report, batch=batch,
+                                   updates_from=updates_from, n_updates=updates)
         except ValueError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
@@ -184,10 +192,16 @@ def _error_line(message: str) -> str:
 @app.command()
 def refresh(
     landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
-    full: Annotated[bool, typer.Option("--full", help="Rebuild incremental models.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Rebuild every incremental model from all data (history is kept).")
+    ] = False,
 ) -> None:
     """Ingest new files, build and test everything in the build area, and publish the marts
-    only when every model and error-severity test passed (write-audit-publish)."""
+    only when every model and error-severity test passed (write-audit-publish).
+
+    Large models (profiles, their positions and educations, scored pairs) are incremental:
+    a refresh processes only new and changed records. A change to the code, configuration,
+    reference data or linkage model since the last build rebuilds them in full."""
     from pathways.pseudonym import ENV_VAR, ensure_local_key
     from pathways.refresh import run_refresh
 
@@ -220,8 +234,11 @@ def refresh(
                           + (f"\n    failing rows: {where} (in {build_db})" if where else ""))
         raise typer.Exit(1)
     dbt = result.dbt
-    out.print(f"Refresh {result.run_id} published {len(result.published_tables)} marts to "
-              f"{warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} warned).")
+    mode = (f"full rebuild: {result.full_rebuild_reason}" if result.full_rebuild
+            else "incremental")
+    out.print(f"Refresh {result.run_id} ({mode}) published {len(result.published_tables)} "
+              f"marts to {warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} "
+              "warned).")
     _print_summary(warehouse)
 
 

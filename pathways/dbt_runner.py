@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathways.paths import project_root
+from pathways.resources import THREADS_ENV, duckdb_threads
 
 
 @dataclass
@@ -39,22 +40,23 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(command: list[str], build_db: Path, dbt_vars: dict | None = None,
+def run_dbt(command: list[str], build_db: Path, env_vars: dict[str, str] | None = None,
             on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
-    """Run ``dbt <command>`` for the project against the build database ``build_db``.
+    """Run ``dbt <command>`` for the project against the build database ``build_db``, with
+    ``env_vars`` added to its environment (values that change every run go there rather
+    than in --vars, which would make dbt re-parse the whole project each time).
 
     ``on_progress(done, total)`` is called as each node (model, test, seed) finishes.
     """
     root = project_root()
-    env = dict(os.environ)
+    env = dict(os.environ) | (env_vars or {})
+    env.setdefault(THREADS_ENV, str(duckdb_threads()))
     env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
     env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     target = root / "target"
     args = [dbt_executable(), *command, "--project-dir", str(root), "--profiles-dir", str(root),
             "--log-format", "json", "--target-path", str(target)]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
     run_results = target / "run_results.json"
     run_results.unlink(missing_ok=True)
     tail: list[str] = []

@@ -20,6 +20,7 @@ import duckdb
 
 from pathways.config import ImportsConfig, Institution
 from pathways.pseudonym import alumni_key, pseudonym_key
+from pathways.resources import connect
 
 ERASURES_DDL = """
 create schema if not exists ops;
@@ -182,7 +183,7 @@ def compact(database: Path) -> None:
     """Rewrite a DuckDB file with live data only (deleted rows leave no bytes behind)."""
     fresh = database.with_name(database.name + ".compact")
     fresh.unlink(missing_ok=True)
-    con = duckdb.connect()
+    con = connect()
     try:
         con.execute(f"attach '{database}' as old (read_only)")
         con.execute(f"attach '{fresh}' as new")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from pathways.resources import connect
+
 IDENTIFIER_COLUMN_NAMES = frozenset({
     "student_id", "first_name", "middle_name", "last_name", "former_last_name", "full_name",
     "email", "phone", "phone_digits", "date_of_birth", "street_address", "postal_code",
@@ -69,7 +71,7 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str],
     staging_file = warehouse.with_name(warehouse.name + ".publishing")
     for leftover in (staging_file, Path(str(staging_file) + ".wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(staging_file))
+    con = connect(staging_file)
     try:
         con.execute(f"attach {_literal(build_db)} as build (read_only)")
         problems = privacy_violations(con, "build")

@@ -19,8 +19,10 @@ from pathlib import Path
 import duckdb
 
 from ingestion.ledger import ensure_ops_schema
-from pathways.config import PathwaysConfig
+from pathways.config import PathwaysConfig, imports_path
 from pathways.dbt_runner import DbtOutcome, run_dbt
+from pathways.fingerprint import build_fingerprint
+from pathways.paths import config_path, project_root
 from pathways.publish import PrivacyViolation, publish
 
 # Incremental marts keyed by refresh: rows of refreshes that never published are removed
@@ -35,6 +37,8 @@ class RefreshResult:
     failed_step: str | None = None
     message: str | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
+    full_rebuild: bool = False
+    full_rebuild_reason: str | None = None
     dbt: DbtOutcome | None = None
     published_tables: list[str] = field(default_factory=list)
 
@@ -67,6 +71,12 @@ def _start(build_db: Path, run_id: str) -> None:
                        "values (?, current_timestamp, 'running')", [run_id])
 
 
+def _last_fingerprint(build_db: Path) -> str | None:
+    rows = _execute(build_db, "select build_fingerprint from ops.refresh_runs "
+                              "where status = 'succeeded' order by started_at desc limit 1")
+    return rows[0][0] if rows else None
+
+
 def _rows_per_layer(build_db: Path) -> dict[str, int]:
     rows = _execute(build_db, """
         select schema_name, sum(estimated_size)::bigint
@@ -83,12 +93,12 @@ def _finish(build_db: Path, result: RefreshResult) -> None:
         update ops.refresh_runs set
             finished_at = current_timestamp, status = ?, failed_step = ?, message = ?,
             step_seconds = ?, rows_per_layer = ?, tests_passed = ?, tests_failed = ?,
-            tests_warned = ?, published = ?
+            tests_warned = ?, published = ?, full_rebuild = ?
         where run_id = ?
     """, [result.status, result.failed_step, result.message, json.dumps(result.step_seconds),
           json.dumps(_rows_per_layer(build_db)), dbt.tests_passed if dbt else None,
           dbt.tests_failed if dbt else None, dbt.tests_warned if dbt else None,
-          result.status == "succeeded", result.run_id])
+          result.status == "succeeded", result.full_rebuild, result.run_id])
 
 
 def run_refresh(
@@ -96,9 +106,24 @@ def run_refresh(
     ingest: Callable[[], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
-    """Ingest (``ingest()`` returns False when a file was refused), build and test, publish."""
+    """Ingest (``ingest()`` returns False when a file was refused), build and test, publish.
+
+    Incremental models process only new records, unless ``full`` is set or the code,
+    configuration, reference data or model changed since the last successful build (see
+    pathways.fingerprint): then everything but the history marts is rebuilt."""
     result = RefreshResult(new_run_id())
     _start(build_db, result.run_id)
+    fingerprint = build_fingerprint(project_root(), [config_path(), imports_path()])
+    _execute(build_db, "update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
+             [fingerprint, result.run_id])
+    last = _last_fingerprint(build_db)
+    if full:
+        result.full_rebuild, result.full_rebuild_reason = True, "requested (--full)"
+    elif last != fingerprint:
+        result.full_rebuild = True
+        result.full_rebuild_reason = ("first build" if last is None else
+                                      "code, configuration, reference data or the linkage "
+                                      "model changed since the last build")
     step_started = time.perf_counter()
 
     def step_done(name: str) -> None:
@@ -112,8 +137,11 @@ def run_refresh(
             step_done("ingest")
             if not all_loaded:
                 result.message = "some files were refused (see `pathways ingest` output)"
-        command = ["build"] + (["--full-refresh"] if full else [])
-        result.dbt = run_dbt(command, build_db, {"refresh_id": result.run_id},
+        # Seeds and unit tests depend only on the code and reference files the fingerprint
+        # covers: when those are unchanged they are already loaded and already passed.
+        command = ["build"] + (["--full-refresh"] if result.full_rebuild else
+                               ["--exclude", "resource_type:seed", "resource_type:unit_test"])
+        result.dbt = run_dbt(command, build_db, {"PATHWAYS_REFRESH_ID": result.run_id},
                              on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:

@@ -8,14 +8,24 @@ Layout written under ``out``::
     <institution_id>/imports/employer_verification/        employment-verification feed
     profiles/profiles_NNNN.jsonl.gz                        the public profile pool
     _truth/alumni.csv                                      ground truth, for evaluation only
+
+A later delivery (``batch``) writes the same layout with every file name tagged
+(``graduates_2016_2018_<batch>.csv``, ``profiles_<batch>_0001.jsonl.gz``, ...) so that it
+adds to an earlier landing folder instead of superseding it; ``updates_from`` adds new
+versions of some of that folder's profiles (a new job, a move) and a few stale older
+versions that arrive late, so refreshes see changed and late-arriving records too.
 """
 
 from __future__ import annotations
 
+import gzip
 import random
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from pathways.config import Institution
 from pathways.generate.people import SEARCH_DATE, Alumnus, World
@@ -58,6 +68,50 @@ def split_evenly(total: int, parts: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
+BATCH_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,19}$")
+
+
+def _tagged(name: str, batch: str | None) -> str:
+    """``graduates_2016_2018.csv`` -> ``graduates_2016_2018_<batch>.csv``."""
+    if not batch:
+        return name
+    stem, dot, extension = name.partition(".")
+    return f"{stem}_{batch}{dot}{extension}"
+
+
+def profile_updates(base: Path, count: int, seed: int) -> Iterator[bytes]:
+    """New versions of ``count`` profiles of the landing folder ``base``: most move on to a
+    new current job (updated later), one in ten is a stale older version arriving late."""
+    rng = random.Random(f"updates-{seed}")
+    files = sorted((base / "profiles").glob("*.jsonl.gz"))
+    if not files:
+        raise ValueError(f"{base} has no profiles/*.jsonl.gz to update")
+    produced = 0
+    with gzip.open(files[0], "rb") as handle:
+        for line in handle:
+            if produced >= count:
+                return
+            if rng.random() > 0.2:
+                continue
+            profile = orjson.loads(line)
+            if produced % 10 == 9:  # late: an older version than the one already delivered
+                profile["updated_at"] = "2019-01-01"
+                profile["positions"] = profile["positions"][1:]
+            else:
+                for position in profile["positions"]:
+                    position["end_date"] = position["end_date"] or "2026-06"
+                profile["positions"].insert(0, {
+                    "employer": rng.choice(["Northwind Analytics", "Harbor Dental Group Clinic",
+                                            "City of Springfield", "Summit Financial Group"]),
+                    "title": rng.choice(["Data Analyst", "Registered Nurse", "Accountant",
+                                         "Software Engineer"]),
+                    "start_date": "2026-07", "end_date": None,
+                    "location": profile.get("location") or {}})
+                profile["updated_at"] = "2026-11-01"
+            produced += 1
+            yield orjson.dumps(profile)
+
+
 def generate(
     out: Path,
     institutions: list[Institution],
@@ -65,8 +119,17 @@ def generate(
     n_profiles: int,
     seed: int,
     progress: Progress | None = None,
+    *,
+    batch: str | None = None,
+    updates_from: Path | None = None,
+    n_updates: int = 0,
 ) -> GenerationSummary:
-    """Generate a deterministic landing folder for ``institutions``."""
+    """Generate a deterministic landing folder for ``institutions``; ``batch`` tags every
+    file name (a later delivery), ``updates_from`` adds ``n_updates`` new versions of that
+    folder's profiles."""
+    if batch is not None and not BATCH_PATTERN.match(batch):
+        raise ValueError(f"batch {batch!r} must be lowercase letters and digits, starting "
+                         "with a letter (up to 20)")
     if not institutions:
         raise ValueError("at least one institution is needed")
     if n_alumni < len(institutions):
@@ -91,13 +154,15 @@ def generate(
         )
     world.rng.shuffle(special)
     slots = set(world.rng.sample(range(n_profiles), len(special)))
-    writer = ProfileFileWriter(out / "profiles")
+    writer = ProfileFileWriter(out / "profiles", prefix=_tagged("profiles", batch))
     special_iter = iter(special)
     step = max(1, n_profiles // 100)
     for i in range(n_profiles):
         writer.write(next(special_iter) if i in slots else world.pool_profile())
         if i % step == 0 or i == n_profiles - 1:
             report("profiles", i + 1, n_profiles)
+    if updates_from is not None and n_updates:
+        writer.write_lines(profile_updates(updates_from, n_updates, seed))
     writer.close()
 
     roster_files = 0
@@ -106,16 +171,18 @@ def generate(
         for first, last in ROSTER_YEAR_RANGES:
             chunk = [a for a in alumni if first <= a.graduation_date.year <= last]
             if chunk:
-                name = f"graduates_{first}_{last}.{_roster_extension(institution)}"
+                name = _tagged(f"graduates_{first}_{last}.{_roster_extension(institution)}",
+                               batch)
                 write_roster(out / institution.id / "roster" / name, institution, index, chunk)
                 roster_files += 1
-        nsc_name = f"{institution.unitid}st_DETLRPT_SE_{SEARCH_DATE:%Y%m%d}.csv"
+        nsc_name = _tagged(f"{institution.unitid}st_DETLRPT_SE_{SEARCH_DATE:%Y%m%d}.csv", batch)
         write_nsc(out / institution.id / "nsc" / nsc_name, alumni)
         extras = random.Random(f"{seed}-{institution.id}")
         imports = out / institution.id / "imports"
-        write_csv(imports / "first_destination_survey" / "fds_responses.csv", SURVEY_COLUMNS,
-                  survey_rows(alumni, extras))
-        write_csv(imports / "employer_verification" / f"verified_{SEARCH_DATE:%Y%m%d}.csv",
+        write_csv(imports / "first_destination_survey" / _tagged("fds_responses.csv", batch),
+                  SURVEY_COLUMNS, survey_rows(alumni, extras))
+        write_csv(imports / "employer_verification"
+                  / _tagged(f"verified_{SEARCH_DATE:%Y%m%d}.csv", batch),
                   VERIFICATION_COLUMNS, verification_rows(alumni, extras))
     write_truth(out / "_truth" / "alumni.csv", all_alumni)
     (out / "_truth" / "README.md").write_text(

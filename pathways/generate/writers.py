@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -201,9 +201,10 @@ def profile_json(profile: Profile) -> bytes:
 class ProfileFileWriter:
     """Writes gzip JSON-lines files of at most ``per_file`` profiles each."""
 
-    def __init__(self, folder: Path, per_file: int = 250_000) -> None:
+    def __init__(self, folder: Path, per_file: int = 250_000, prefix: str = "profiles") -> None:
         self.folder = folder
         self.per_file = per_file
+        self.prefix = prefix
         self.count = 0
         self._handle: gzip.GzipFile | None = None
         self._buffer: list[bytes] = []
@@ -214,13 +215,19 @@ class ProfileFileWriter:
             self._flush()
             if self._handle:
                 self._handle.close()
-            name = f"profiles_{self.count // self.per_file + 1:04d}.jsonl.gz"
+            name = f"{self.prefix}_{self.count // self.per_file + 1:04d}.jsonl.gz"
             # Closed in write() when the next file starts, and in close().
             self._handle = gzip.open(self.folder / name, "wb", compresslevel=1)  # noqa: SIM115
         self._buffer.append(profile_json(profile))
         self.count += 1
         if len(self._buffer) >= 5000:
             self._flush()
+
+    def write_lines(self, lines: Iterator[bytes]) -> None:
+        """Append already-serialised profile lines to the current file."""
+        for line in lines:
+            self._buffer.append(line)
+        self._flush()
 
     def _flush(self) -> None:
         if self._handle and self._buffer:

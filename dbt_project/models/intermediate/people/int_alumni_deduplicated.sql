@@ -47,7 +47,8 @@ final as (
         year(graduation_date) as graduation_year,
         n_submissions,
         _source_file,
-        _source_row
+        _source_row,
+        _ingested_at
     from ranked
     where submission_rank = 1
 

@@ -1,5 +1,16 @@
 -- Education entries of current profile versions, with the school resolved to a customer
 -- institution when the name people wrote matches one of its configured aliases.
+-- Incremental by profile: a refresh handles only profiles with a version newer than the
+-- model has seen (their old education rows are deleted first, see
+-- delete_rows_of_changed_profiles).
+{{ config(
+    materialized='incremental',
+    unique_key='profile_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_of_changed_profiles() }}",
+) }}
+
 with
 
 educations as (
@@ -11,6 +22,7 @@ educations as (
 profiles as (
 
     select * from {{ ref('int_profiles_deduplicated') }}
+    where _ingested_at > {{ incremental_watermark() }}
 
 ),
 
@@ -22,7 +34,9 @@ aliases as (
 
 current_educations as (
 
-    select educations.*
+    select
+        educations.*,
+        profiles._ingested_at
     from educations
     inner join profiles
         on
@@ -41,7 +55,8 @@ final as (
         current_educations.degree_text,
         current_educations.field_of_study,
         current_educations.start_year,
-        current_educations.end_year
+        current_educations.end_year,
+        current_educations._ingested_at
     from current_educations
     left join aliases
         on {{ normalize_key('current_educations.school_name') }} = aliases.alias_key

@@ -1,5 +1,16 @@
 -- Positions of current profile versions, classified: job title to SOC 2018 major group
 -- and employer name to NAICS 2022 sector, each by the longest matching whole-word keyword.
+-- Incremental by profile: a refresh handles only profiles with a version newer than the
+-- model has seen (their old position rows are deleted first, see
+-- delete_rows_of_changed_profiles).
+{{ config(
+    materialized='incremental',
+    unique_key='profile_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_of_changed_profiles() }}",
+) }}
+
 with
 
 positions as (
@@ -11,6 +22,7 @@ positions as (
 profiles as (
 
     select * from {{ ref('int_profiles_deduplicated') }}
+    where _ingested_at > {{ incremental_watermark() }}
 
 ),
 
@@ -28,7 +40,9 @@ employer_keywords as (
 
 current_positions as (
 
-    select positions.*
+    select
+        positions.*,
+        profiles._ingested_at
     from positions
     inner join profiles
         on
@@ -66,7 +80,8 @@ final as (
         current_positions.ended_on,
         current_positions.ended_on is null as is_current,
         current_positions.city,
-        current_positions.state
+        current_positions.state,
+        current_positions._ingested_at
     from current_positions
     left join title_matches
         on current_positions.title = title_matches.text_value

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key=['institution_id', 'refresh_id'],
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        full_refresh=false
     )
 }}
 -- Match quality per institution and refresh: breadth (share found), confidence
@@ -97,7 +98,7 @@ final as (
 
     select
         breadth.institution_id,
-        '{{ var("refresh_id") }}' as refresh_id,
+        {{ current_refresh_id() }} as refresh_id,
         current_timestamp as refreshed_at,
         cast(breadth.n_alumni as integer) as n_alumni,
         cast(breadth.n_found as integer) as n_found,

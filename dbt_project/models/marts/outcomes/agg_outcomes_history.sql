@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key=['institution_id', 'refresh_id'],
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        full_refresh=false
     )
 }}
 -- Headline outcomes per institution at each published refresh: a time series. Rows of
@@ -33,7 +34,7 @@ final as (
 
     select
         institution_id,
-        '{{ var("refresh_id") }}' as refresh_id,
+        {{ current_refresh_id() }} as refresh_id,
         current_timestamp as refreshed_at,
         cast(n_alumni as integer) as n_alumni,
         cast(n_found as integer) as n_found,

@@ -1,0 +1,36 @@
+{#
+    The high-water mark of an incremental model: the latest `_ingested_at` of the input
+    rows it has already processed, as a SQL literal (-infinity on a first or full build).
+    It is read once, when the model compiles, so the pre-hook that deletes superseded rows
+    and the model's own filter agree on it even though the hook runs first.
+#}
+{% macro incremental_watermark(column='_ingested_at') -%}
+    {%- if execute and is_incremental() -%}
+        {%- set result = run_query(
+            "select coalesce(max(" ~ column ~ "), '-infinity'::timestamptz)::varchar from "
+            ~ this
+        ) -%}
+        '{{ result.columns[0].values()[0] }}'::timestamptz
+    {%- else -%}
+        '-infinity'::timestamptz
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    Pre-hook of the models keyed by profile (educations, positions): on an incremental run,
+    delete the rows of every profile with a newer version than the model has seen, so a
+    version with fewer entries leaves none of the old ones behind. The model then inserts
+    the entries of those versions.
+#}
+{% macro delete_rows_of_changed_profiles() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where profile_id in (
+            select profile_id from {{ ref('int_profiles_deduplicated') }}
+            where _ingested_at > {{ incremental_watermark() }}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

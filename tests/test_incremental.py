@@ -1,0 +1,134 @@
+"""Incremental refreshes: a later delivery (new alumni, new profiles, new versions of
+existing profiles and stale versions arriving late) is processed incrementally, and the
+result equals a full rebuild of the same data, table for table."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from support import run_pathways
+
+pytestmark = pytest.mark.e2e
+
+# Compared between the incremental and the full build: every column but the bookkeeping
+# of when a row was (re)built; weights rounded to 1e-9.
+TABLES = {
+    "pii.int_profiles_deduplicated": "* exclude (_ingested_at)",
+    "pii.int_profile_positions_classified": "* exclude (_ingested_at)",
+    "pii.int_profile_educations_resolved": "* exclude (_ingested_at)",
+    "pii.int_alumni_profile_pairs_scored":
+        "* exclude (_scored_through, match_probability, match_weight), "
+        "round(match_weight, 9) where profile_id is not null",
+    "pii.int_alumni_profiles_matched":
+        "* exclude (match_probability, match_weight), round(match_weight, 9)",
+    "marts.dim_alumni": "*",
+    "marts.fct_alumni_positions": "*",
+    "marts.fct_alumni_further_education": "*",
+    "marts.agg_outcomes_by_program": "*",
+}
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental")
+    config = root / "institutions.yml"
+    shutil.copy(Path(__file__).parent.parent / "config" / "institutions.yml", config)
+    env = {**os.environ, "PATHWAYS_WAREHOUSE": str(root / "wh.duckdb"),
+           "PATHWAYS_PSEUDONYM_KEY": "incremental-test", "COLUMNS": "200",
+           "PATHWAYS_CONFIG": str(config),
+           "PATHWAYS_IMPORTS": str(Path(__file__).parent.parent / "config" / "imports.yml")}
+    base, delta = root / "base", root / "delta"
+    for args in (["--out", str(base), "--alumni", "600", "--profiles", "12000", "--seed", "3"],
+                 ["--out", str(delta), "--alumni", "20", "--profiles", "150", "--seed", "4",
+                  "--batch", "late1", "--updates-from", str(base), "--updates", "120"]):
+        generated = run_pathways(["generate", "--institutions", "2", *args], env, root)
+        assert generated.returncode == 0, generated.stderr
+    runs = []
+    for args in (["--landing", str(base)], ["--landing", str(delta)]):
+        runs.append(run_pathways(["refresh", *args], env, root))
+        assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
+    incremental = root / "incremental_build.duckdb"
+    shutil.copy(root / "build" / "wh_build.duckdb", incremental)
+    runs.append(run_pathways(["refresh", "--full"], env, root))
+    assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
+    return root, env, incremental, root / "build" / "wh_build.duckdb", runs, config
+
+
+def _both(incremental: Path, full: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"attach '{incremental}' as inc (read_only)")
+    con.execute(f"attach '{full}' as full_build (read_only)")
+    return con
+
+
+def test_the_second_refresh_is_incremental_and_the_third_full(refreshed):
+    _, _, incremental, _, runs, _ = refreshed
+    assert "(full rebuild: first build)" in runs[0].stdout
+    assert "(incremental)" in runs[1].stdout
+    assert "(full rebuild: requested (--full))" in runs[2].stdout
+    con = duckdb.connect(str(incremental), read_only=True)
+    # Only the pairs of alumni the delivery touched were rescored.
+    (rewritten, total), = con.execute("""
+        select count(*) filter (where _scored_through = (
+            select max(_scored_through) from pii.int_alumni_profile_pairs_scored)), count(*)
+        from pii.int_alumni_profile_pairs_scored""").fetchall()
+    assert 0 < rewritten < total / 4, (rewritten, total)
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_an_incremental_refresh_equals_a_full_rebuild(refreshed, table):
+    _, _, incremental, full, _, _ = refreshed
+    con = _both(incremental, full)
+    columns, _, where = TABLES[table].partition(" where ")
+    where = f" where {where}" if where else ""
+    select = f"select {columns} from {{}}.{table}{where}"
+    only_incremental = con.execute(
+        f"select count(*) from ({select.format('inc')} except all "
+        f"{select.format('full_build')})").fetchall()[0][0]
+    only_full = con.execute(
+        f"select count(*) from ({select.format('full_build')} except all "
+        f"{select.format('inc')})").fetchall()[0][0]
+    rows = con.execute(f"select count(*) from full_build.{table}").fetchall()[0][0]
+    assert rows > 0
+    assert (only_incremental, only_full) == (0, 0)
+
+
+def test_a_late_older_version_never_replaces_a_newer_one(refreshed):
+    incremental = refreshed[2]
+    con = duckdb.connect(str(incremental), read_only=True)
+    stale = con.execute("""
+        select count(*), count(*) filter (where current._source_file like '%late1%')
+        from raw.profiles as delivered
+        inner join pii.int_profiles_deduplicated as current using (profile_id)
+        where delivered._source_file like '%late1%' and delivered.updated_at like '2019%'
+    """).fetchall()[0]
+    assert stale[0] > 0 and stale[1] == 0
+    moved = con.execute("""
+        select count(*) from pii.int_profile_positions_classified as positions
+        inner join pii.int_profiles_deduplicated as current using (profile_id)
+        where current._source_file like '%late1%' and positions.started_on = '2026-07-01'
+            and positions.is_current
+    """).fetchall()[0][0]
+    assert moved > 0  # the newer versions' new jobs arrived
+
+
+def test_history_survives_a_full_rebuild(refreshed):
+    root, *_ = refreshed
+    con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
+    refreshes = con.execute("select count(distinct refresh_id) from "
+                            "marts.agg_outcomes_history").fetchall()[0][0]
+    assert refreshes == 3
+
+
+def test_a_configuration_change_rebuilds_in_full(refreshed):
+    root, env, *_, config = refreshed
+    unchanged = run_pathways(["refresh"], env, root)
+    assert unchanged.returncode == 0 and "(incremental)" in unchanged.stdout
+    config.write_text(config.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    changed = run_pathways(["refresh"], env, root)
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert "full rebuild: code, configuration" in changed.stdout
