@@ -1,0 +1,76 @@
+"""Units behind incremental refreshes: the stepped prior, frozen term frequencies, the build
+fingerprint, resource settings and the generator's later deliveries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from matching.predict import pool_bucket
+from matching.term_frequencies import attach_reference, compute_reference, write_reference
+from pathways.fingerprint import build_fingerprint
+from pathways.generate import BATCH_PATTERN, _tagged
+from pathways.resources import duckdb_config, duckdb_threads
+
+
+def test_the_prior_steps_so_a_growing_pool_keeps_its_scores():
+    assert pool_bucket(1_000_000) == pool_bucket(1_010_000)  # +1%: same prior
+    assert pool_bucket(1_000_000) < pool_bucket(1_300_000)  # +30%: the next step
+    assert 0.9 < pool_bucket(1_000_000) / 1_000_000 < 1.1
+
+
+def test_frozen_frequencies_treat_unseen_names_as_the_rarest(tmp_path):
+    con = duckdb.connect()
+    con.execute("create table train as select * from (values ('smith'), ('smith'), "
+                "('smith'), ('jones')) as t(last_name)")
+    reference = compute_reference(con, ["train"], ["last_name"])
+    path = tmp_path / "tf.parquet"
+    write_reference(reference, path)
+    con.execute("create table people as select * from (values ('smith'), ('jones'), "
+                "('zbigniewski'), (null)) as t(last_name)")
+    attach_reference(con, "people", path, ["last_name"])
+    tf = dict(con.execute("select last_name, tf_last_name from people").fetchall())
+    assert tf == {"smith": 0.75, "jones": 0.25, "zbigniewski": 0.25, None: None}
+
+
+def test_the_fingerprint_follows_code_and_configuration(tmp_path):
+    (tmp_path / "dbt_project").mkdir()
+    model = tmp_path / "dbt_project" / "m.sql"
+    model.write_text("select 1")
+    config = tmp_path / "institutions.yml"
+    config.write_text("institutions: []")
+    first = build_fingerprint(tmp_path, [config])
+    assert build_fingerprint(tmp_path, [config]) == first
+    model.write_text("select 2")
+    second = build_fingerprint(tmp_path, [config])
+    assert second != first
+    config.write_text("institutions: [] # edited")
+    assert build_fingerprint(tmp_path, [config]) != second
+
+
+def test_duckdb_resources_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PATHWAYS_DUCKDB_THREADS", "3")
+    monkeypatch.setenv("PATHWAYS_MEMORY_LIMIT", "2GB")
+    assert duckdb_config() == {"threads": 3, "memory_limit": "2GB"}
+    monkeypatch.setenv("PATHWAYS_DUCKDB_THREADS", "many")
+    with pytest.raises(ValueError, match="PATHWAYS_DUCKDB_THREADS"):
+        duckdb_threads()
+    monkeypatch.delenv("PATHWAYS_DUCKDB_THREADS")
+    assert duckdb_threads() >= 1
+
+
+def test_a_later_delivery_tags_every_file_name():
+    assert _tagged("graduates_2016_2018.csv", "late1") == "graduates_2016_2018_late1.csv"
+    assert _tagged("profiles", "late1") == "profiles_late1"
+    assert _tagged("fds_responses.csv", None) == "fds_responses.csv"
+    assert BATCH_PATTERN.match("late1") and not BATCH_PATTERN.match("v2/../x")
+
+
+def test_generate_refuses_a_bad_batch_tag(tmp_path, config):
+    from pathways.generate import generate
+
+    with pytest.raises(ValueError, match="batch"):
+        generate(tmp_path, config.institutions[:1], 10, 100, 1, batch="Bad Tag")
+    assert not any(Path(tmp_path).iterdir())
