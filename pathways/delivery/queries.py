@@ -21,8 +21,6 @@ from typing import Any
 
 import duckdb
 
-DEGREE_LEVELS = ("certificate", "associate", "bachelor", "master", "doctoral")
-
 
 class Breakdown(enum.StrEnum):
     """What a breakdown counts alumni by."""
