@@ -154,6 +154,21 @@ def forget(build_db: Path, institution: Institution, imports: ImportsConfig,
         counts["ops.match_reviews"] = _delete(
             con, "ops.match_reviews",
             "institution_id = ? and student_id in (select unnest(?))", [inst, ids])
+        # Built tables that persist between refreshes (incremental models) and any other
+        # restricted table keyed by the person: the next build would not remove them.
+        record_ids = [f"{inst}|{v}" for v in ids]
+        for schema, table, column in con.execute("""
+                select c.schema_name, c.table_name, c.column_name
+                from duckdb_columns() as c
+                inner join duckdb_tables() as t using (database_name, schema_name, table_name)
+                where c.schema_name = 'pii' and c.column_name in ('alumni_id', 'student_id')
+                order by 1, 2, 3""").fetchall():
+            where, params = ("alumni_id in (select unnest(?))", [record_ids]) \
+                if column == "alumni_id" else \
+                ("institution_id = ? and student_id in (select unnest(?))", [inst, ids])
+            removed = _delete(con, f"{schema}.{table}", where, params)
+            if removed:
+                counts[f"{schema}.{table}"] = counts.get(f"{schema}.{table}", 0) + removed
         person = alumni_key(key, inst, ids[0])
         person_keys = [alumni_key(key, inst, v) for v in ids]
         for schema, table in con.execute(

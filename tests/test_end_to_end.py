@@ -306,6 +306,17 @@ def test_forget_erases_a_person_everywhere_and_keeps_them_out(built, tmp_path):
     for table, where in checks.items():
         assert _query(root, f"select count(*) from {table} where {where}", [ids],
                       BUILD)[0][0] == 0, table
+    # No table of the restricted layer keeps the person under their record id either,
+    # incremental ones included (the scored pairs persist from one refresh to the next).
+    record_ids = [f"lakeshore|{v}" for v in ids]
+    for schema, table, column in _query(root, """
+            select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c
+            inner join duckdb_tables() as t using (database_name, schema_name, table_name)
+            where c.column_name in ('alumni_id', 'alumni_record_id', 'student_id')""",
+                                         (), BUILD):
+        values = record_ids if column != "student_id" else ids
+        assert _query(root, f'select count(*) from {schema}."{table}" where "{column}" in '
+                            f"(select unnest(?))", [values], BUILD)[0][0] == 0, (table, column)
     assert _query(root, "select reason from ops.erasures where alumni_key = ?", [key],
                   BUILD) == [("FERPA request 42",)]
     assert not any(sid in str(v) or stripped == str(v)

@@ -34,3 +34,22 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    Post-hook of incremental Python models: dbt-duckdb stages a Python model's new rows in
+    a real table `<model>__dbt_tmp<timestamp>` (schema main) that it never drops. Left
+    there, each refresh would add one, holding restricted data; drop them all.
+#}
+{% macro drop_python_incremental_leftovers() -%}
+    {%- if execute -%}
+        {%- set leftovers = run_query(
+            "select schema_name, table_name from duckdb_tables() "
+            ~ "where not temporary and table_name like '" ~ this.identifier ~ "\\_\\_dbt\\_tmp%' escape '\\'"
+        ) -%}
+        {%- for row in leftovers.rows -%}
+            {%- do run_query('drop table if exists "' ~ row[0] ~ '"."' ~ row[1] ~ '"') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
