@@ -24,6 +24,8 @@ import duckdb
 import pyarrow as pa
 from nicknames import name_triplets
 
+from matching.term_frequencies import tf_columns_sql
+
 FEATURE_COLUMNS: tuple[str, ...] = (
     "unique_id", "record_id", "institution_id", "first_name", "first_name_groups",
     "middle_initial", "last_name", "former_last_name", "email", "grad_year", "field", "city",
@@ -105,8 +107,11 @@ def people_features_sql(source: str, available: set[str], *, institution: str | 
     """
 
 
-def finish_features_sql(inner: str) -> str:
-    """Add nickname groups and the middle initial; project exactly FEATURE_COLUMNS."""
+def finish_features_sql(inner: str, tf_columns: list[str] | None = None) -> str:
+    """Add nickname groups and the middle initial; project exactly FEATURE_COLUMNS, plus
+    ``tf_<column>`` frozen term frequencies for ``tf_columns`` (the reference registered
+    with matching.term_frequencies.register_reference)."""
+    tf_selects, tf_joins = tf_columns_sql("base", tf_columns or [])
     return f"""
         with base as ({inner})
         select
@@ -124,15 +129,18 @@ def finish_features_sql(inner: str) -> str:
             base.city,
             base.state,
             nullif(base.postal_code, '') as postal_code
+            {"".join(", " + select for select in tf_selects)}
         from base
         left join pathways_nicknames as nick on base.first_name = nick.name
+        {" ".join(tf_joins)}
     """
 
 
-def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str) -> None:
+def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str,
+                    tf_columns: list[str] | None = None) -> None:
     """Create table ``name`` of alumni features from a roster-shaped Arrow table with
     record_id = '<institution_id>|<student_id>', institution_id, graduation_year and
-    program_name besides the person columns."""
+    program_name besides the person columns (and frozen frequencies for ``tf_columns``)."""
     register_nicknames(con)
     con.register("_alumni_in", alumni)
     available = set(alumni.column_names)
@@ -143,15 +151,17 @@ def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str)
         field=_col(available, "program_name"),
         unique_id="cast(record_id as varchar)",
     )
-    con.execute(f"create or replace table {name} as {finish_features_sql(inner)}")
+    con.execute(f"create or replace table {name} as {finish_features_sql(inner, tf_columns)}")
     con.unregister("_alumni_in")
 
 
 def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
-                     educations: pa.Table, name: str) -> None:
+                     educations: pa.Table, name: str,
+                     tf_columns: list[str] | None = None) -> None:
     """Create table ``name`` of profile features: one row per profile and education entry
     at a customer institution (``educations`` has profile_id, institution_id, end_year,
-    field_of_study; institution_id null for non-customer schools)."""
+    field_of_study; institution_id null for non-customer schools), with frozen frequencies
+    for ``tf_columns``."""
     register_nicknames(con)
     con.register("_profiles_in", profiles)
     con.register("_educations_in", educations)
@@ -187,6 +197,6 @@ def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
         field="field_of_study",
         unique_id="profile_id || '|' || institution_id || '|' || entry",
     )
-    con.execute(f"create or replace table {name} as {finish_features_sql(inner)}")
+    con.execute(f"create or replace table {name} as {finish_features_sql(inner, tf_columns)}")
     con.unregister("_profiles_in")
     con.unregister("_educations_in")

@@ -16,7 +16,7 @@ from splink.backends.duckdb import DuckDBAPI
 from matching.explain import explanation_sql
 from matching.features import alumni_features, profile_features
 from matching.resolve import resolve_one_to_one
-from matching.term_frequencies import attach_reference, reference_path, tf_columns
+from matching.term_frequencies import reference_path, register_reference, tf_columns
 from matching.train import metadata_path
 
 # Pairs below this probability are not even candidates (keeps review queues short).
@@ -125,12 +125,13 @@ def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Tabl
              educations: pa.Table, model: str | Path | dict) -> dict:
     """Feature tables ``alumni_features`` and ``profile_features`` in ``con``, and the
     model's settings with the prior scaled to the pool."""
-    alumni_features(con, alumni, "alumni_features")
-    profile_features(con, profiles, educations, "profile_features")
     settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
+    frozen: list[str] = []
     if not isinstance(model, dict) and reference_path(Path(model)).exists():
-        for table in ("alumni_features", "profile_features"):
-            attach_reference(con, table, reference_path(Path(model)), tf_columns(settings))
+        register_reference(con, reference_path(Path(model)))
+        frozen = tf_columns(settings)
+    alumni_features(con, alumni, "alumni_features", frozen)
+    profile_features(con, profiles, educations, "profile_features", frozen)
     profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
     prior = prior_for_pool(model, profile_rows)
     if prior is not None:

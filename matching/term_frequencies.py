@@ -53,19 +53,25 @@ def write_reference(reference: pa.Table, path: Path) -> None:
     pq.write_table(reference, path, compression="zstd")
 
 
-def attach_reference(con: duckdb.DuckDBPyConnection, table: str, reference_file: Path,
-                     columns: list[str]) -> None:
-    """Add ``tf_<column>`` to ``table`` from the reference (Splink uses such columns instead
-    of computing frequencies); unseen values get the column's smallest frequency."""
-    con.register("_tf_reference", pq.read_table(reference_file))
-    joins, selects = [], []
+REFERENCE_VIEW = "_tf_reference"
+
+
+def register_reference(con: duckdb.DuckDBPyConnection, reference_file: Path) -> None:
+    """Make the reference readable in ``con`` (as REFERENCE_VIEW) for tf_columns_sql."""
+    con.register(REFERENCE_VIEW, pq.read_table(reference_file))
+
+
+def tf_columns_sql(table_alias: str, columns: list[str]) -> tuple[list[str], list[str]]:
+    """Select expressions ``tf_<column>`` and the left joins that feed them, for rows of
+    ``table_alias``: Splink uses such columns instead of computing frequencies. A value
+    the reference never saw gets the column's smallest frequency; a null stays null."""
+    selects, joins = [], []
     for index, column in enumerate(columns):
         alias = f"_tf{index}"
-        joins.append(f"left join (select value, tf from _tf_reference where column_name = "
-                     f"'{column}') as {alias} on t.{column} = {alias}.value")
-        selects.append(f"case when t.{column} is null then null else coalesce({alias}.tf, "
-                       f"(select min(tf) from _tf_reference where column_name = '{column}')) "
-                       f"end as tf_{column}")
-    con.execute(f"create or replace table {table} as select t.*, {', '.join(selects)} "
-                f"from {table} as t {' '.join(joins)}")
-    con.unregister("_tf_reference")
+        joins.append(f"left join (select value, tf from {REFERENCE_VIEW} where column_name = "
+                     f"'{column}') as {alias} on {table_alias}.{column} = {alias}.value")
+        selects.append(
+            f"case when {table_alias}.{column} is null then null else coalesce({alias}.tf, "
+            f"(select min(tf) from {REFERENCE_VIEW} where column_name = '{column}')) "
+            f"end as tf_{column}")
+    return selects, joins

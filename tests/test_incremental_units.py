@@ -9,7 +9,13 @@ import duckdb
 import pytest
 
 from matching.predict import pool_bucket
-from matching.term_frequencies import attach_reference, compute_reference, write_reference
+from matching.term_frequencies import (
+    REFERENCE_VIEW,
+    compute_reference,
+    register_reference,
+    tf_columns_sql,
+    write_reference,
+)
 from pathways.fingerprint import build_fingerprint
 from pathways.generate import BATCH_PATTERN, _tagged
 from pathways.resources import duckdb_config, duckdb_threads
@@ -30,8 +36,11 @@ def test_frozen_frequencies_treat_unseen_names_as_the_rarest(tmp_path):
     write_reference(reference, path)
     con.execute("create table people as select * from (values ('smith'), ('jones'), "
                 "('zbigniewski'), (null)) as t(last_name)")
-    attach_reference(con, "people", path, ["last_name"])
-    tf = dict(con.execute("select last_name, tf_last_name from people").fetchall())
+    register_reference(con, path)
+    selects, joins = tf_columns_sql("people", ["last_name"])
+    assert REFERENCE_VIEW in " ".join(joins)
+    tf = dict(con.execute(f"select people.last_name, {selects[0]} from people "
+                          f"{' '.join(joins)}").fetchall())
     assert tf == {"smith": 0.75, "jones": 0.25, "zbigniewski": 0.25, None: None}
 
 
