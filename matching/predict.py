@@ -122,9 +122,10 @@ class ScoredPairs:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Table,
-             educations: pa.Table, model: str | Path | dict) -> dict:
-    """Feature tables ``alumni_features`` and ``profile_features`` in ``con``, and the
-    model's settings with the prior scaled to the pool."""
+             educations: pa.Table, model: str | Path | dict) -> tuple[dict, list[str]]:
+    """Feature tables ``alumni_features`` and ``profile_features`` in ``con``; the model's
+    settings with the prior scaled to the pool; and the columns whose term frequencies are
+    frozen with the model (carried as ``tf_<column>`` on the feature tables)."""
     settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
     frozen: list[str] = []
     if not isinstance(model, dict) and reference_path(Path(model)).exists():
@@ -136,7 +137,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Tabl
     prior = prior_for_pool(model, profile_rows)
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
-    return settings
+    return settings, frozen
 
 
 def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
@@ -154,13 +155,14 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     profile (Splink's ``predict``). With them (one-column tables of alumni record ids and
     profile ids), only pairs touching a changed record are scored, with Splink's
     incremental ``predict_between``: changed alumni against all profiles, then the other
-    alumni against the changed profiles. Term frequencies are computed on the full tables
-    and registered first, and the prior is scaled to the full pool, so each pair scores
-    exactly as it would in a full run. When the prior differs from ``previous_prior`` (the
+    alumni against the changed profiles. Term frequencies are those frozen with the model
+    (or, for a model without them, computed on the full tables and registered first), and
+    the prior is scaled to the full pool, so each pair scores exactly as it would in a full
+    run. When the prior differs from ``previous_prior`` (the
     pool crossed a step of pool_bucket), every pair is scored instead.
     """
     con = connection or duckdb.connect()
-    settings = _prepare(con, alumni, profiles, educations, model)
+    settings, frozen = _prepare(con, alumni, profiles, educations, model)
     prior = settings.get("probability_two_random_records_match")
     incremental = changed_alumni is not None or changed_profiles is not None
     if incremental and previous_prior is not None and prior is not None \
@@ -173,9 +175,6 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     if not incremental:
         frames = [linker.inference.predict(threshold_match_probability=candidate_threshold)]
     else:
-        frozen = [column for column in tf_columns(settings) if con.execute(
-            "select count(*) from duckdb_columns() where table_name = 'alumni_features' "
-            f"and column_name = 'tf_{column}'").fetchall()[0][0]]
         for column in tf_columns(settings):
             if column not in frozen:
                 linker.table_management.compute_tf_table(column)
