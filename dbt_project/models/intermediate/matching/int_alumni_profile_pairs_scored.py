@@ -31,10 +31,9 @@ def model(dbt, session):
     model_path = project_root() / dbt.config.get("match_model")
     alumni_rel = dbt.ref("int_alumni_deduplicated")
     profiles_rel = dbt.ref("int_profiles_deduplicated")
-    seen = max(
-        alumni_rel.aggregate("max(_ingested_at)").fetchall()[0][0],
-        profiles_rel.aggregate("max(_ingested_at)").fetchall()[0][0],
-    )
+    latest = [rel.aggregate("max(_ingested_at)").fetchall()[0][0]
+              for rel in (alumni_rel, profiles_rel)]
+    seen = max((value for value in latest if value is not None), default=None)
     alumni = alumni_rel.project(ALUMNI_COLUMNS).to_arrow_table()
     profiles = profiles_rel.project(
         "profile_id, first_name, middle_name, last_name, email, city, state"
