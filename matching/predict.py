@@ -58,9 +58,10 @@ def pool_bucket(profile_rows: int) -> float:
 
 
 def linker_for(con: duckdb.DuckDBPyConnection, left: str, right: str,
-               model: dict) -> Linker:
-    """A Linker over two feature tables already in ``con``."""
-    db_api = DuckDBAPI(connection=con)
+               model: dict, db_api: DuckDBAPI | None = None) -> Linker:
+    """A Linker over two feature tables already in ``con`` (through ``db_api`` when the
+    caller registers more tables with it later)."""
+    db_api = db_api or DuckDBAPI(connection=con)
     left_df = db_api.register(left, dataset_display_name="alumni")
     right_df = db_api.register(right, dataset_display_name="profiles")
     return Linker([left_df, right_df], model, log_level=logging.WARNING)
@@ -169,9 +170,7 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
             and not math.isclose(prior, previous_prior, rel_tol=1e-12):
         incremental = False
     db_api = DuckDBAPI(connection=con)
-    linker = Linker([db_api.register("alumni_features", dataset_display_name="alumni"),
-                     db_api.register("profile_features", dataset_display_name="profiles")],
-                    settings, log_level=logging.WARNING)
+    linker = linker_for(con, "alumni_features", "profile_features", settings, db_api)
     if not incremental:
         frames = [linker.inference.predict(threshold_match_probability=candidate_threshold)]
     else:

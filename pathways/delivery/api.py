@@ -311,10 +311,11 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
                      filters: Annotated[Filters, Depends(_filters)],
                      limit: Limit = 100, offset: Offset = 0,
                      current_only: Annotated[bool, Query(
-                         description="Count current jobs only (positions breakdowns).",
+                         description="Count current jobs only (positions breakdowns; "
+                         "elsewhere it is not in the schema, so it is refused as unknown).",
                          include_in_schema=positions)] = False) -> dict[str, Any]:
             page = queries.breakdown(session, institution_id, dimension, filters, limit,
-                                     offset, current_only=current_only and positions)
+                                     offset, current_only=current_only)
             return _page(institution_id, page) | {
                 "base": page.base, "suppressed_categories": page.suppressed_categories,
                 "min_cell_size": page.min_cell_size, "notes": page.notes}
