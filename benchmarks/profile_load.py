@@ -9,6 +9,8 @@ and loads the profiles into a fresh DuckDB table:
 * pathways ingest  `pathways ingest FILE --kind profiles` (declared schema, Arrow, dlt)
 * duckdb read_json a Python process having DuckDB read the same .jsonl.gz, columns declared
 * duckdb read_parquet the same rows written as Parquet beforehand (not timed)
+* dlt arrow, nested the simplest dlt load with the declared schema: read_json into one Arrow
+                   table, handed to dlt as it is (its nested lists become JSON columns)
 * dlt default      dlt's default JSON normaliser (rows as dicts, lists unnested into child
                    tables) on the first --dlt-sample profiles; its rate is per row
 
@@ -89,6 +91,15 @@ def main() -> None:
             con.execute("create table profiles as select * from read_json('{combined}', "
                         "columns = {columns}, format = 'newline_delimited')")
             """)),
+        "dlt arrow, nested": lambda: timed(python_script(f"""
+            import dlt, duckdb
+            table = duckdb.connect().sql("select * from read_json('{combined}', "
+                "columns = {columns}, format = 'newline_delimited')").to_arrow_table()
+            where = '{fresh("dlt_arrow")}'
+            pipeline = dlt.pipeline(pipeline_name='nested', pipelines_dir=where + '/p',
+                destination=dlt.destinations.duckdb(where + '/d.duckdb'), dataset_name='raw')
+            pipeline.run(table, table_name='profiles', loader_file_format='parquet')
+            """), {**os.environ, "DATA_WRITER__COMPRESSION": "none"}),
         "duckdb read_parquet": lambda: timed(python_script(f"""
             import duckdb
             con = duckdb.connect('{fresh("read_parquet") / "p.duckdb"}')

@@ -55,6 +55,8 @@ create table if not exists ops.refresh_runs (
 );
 alter table ops.refresh_runs add column if not exists build_fingerprint varchar;
 alter table ops.refresh_runs add column if not exists full_rebuild boolean;
+alter table ops.refresh_runs add column if not exists source_signatures json;
+alter table ops.refresh_runs add column if not exists changed_sources json;
 create table if not exists ops.match_reviews (
     institution_id varchar not null,
     student_id varchar not null,

@@ -199,9 +199,10 @@ def refresh(
     """Ingest new files, build and test everything in the build area, and publish the marts
     only when every model and error-severity test passed (write-audit-publish).
 
-    Large models (profiles, their positions and educations, scored pairs) are incremental:
-    a refresh processes only new and changed records. A change to the code, configuration,
-    reference data or linkage model since the last build rebuilds them in full."""
+    Only models downstream of a source with new or changed rows are rebuilt and retested,
+    and large models (profiles, their positions and educations, scored pairs) process only
+    the new and changed records. A change to the code, configuration, reference data or
+    linkage model since the last build rebuilds everything."""
     from pathways.pseudonym import ENV_VAR, ensure_local_key
     from pathways.refresh import run_refresh
 
@@ -234,8 +235,14 @@ def refresh(
                           + (f"\n    failing rows: {where} (in {build_db})" if where else ""))
         raise typer.Exit(1)
     dbt = result.dbt
-    mode = (f"full rebuild: {result.full_rebuild_reason}" if result.full_rebuild
-            else "incremental")
+    if result.full_rebuild:
+        mode = f"full rebuild: {result.full_rebuild_reason}"
+    elif result.changed_sources is None:
+        mode = "incremental"
+    elif result.changed_sources:
+        mode = "incremental; new or changed rows in " + ", ".join(result.changed_sources)
+    else:
+        mode = "incremental; no source changed"
     out.print(f"Refresh {result.run_id} ({mode}) published {len(result.published_tables)} "
               f"marts to {warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} "
               "warned).")

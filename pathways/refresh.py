@@ -19,6 +19,12 @@ from pathlib import Path
 import duckdb
 
 from ingestion.ledger import ensure_ops_schema
+from pathways.changes import (
+    build_selection,
+    changed_sources,
+    signatures,
+    source_tables,
+)
 from pathways.config import PathwaysConfig, imports_path
 from pathways.dbt_runner import DbtOutcome, run_dbt
 from pathways.fingerprint import build_fingerprint
@@ -39,6 +45,9 @@ class RefreshResult:
     step_seconds: dict[str, float] = field(default_factory=dict)
     full_rebuild: bool = False
     full_rebuild_reason: str | None = None
+    # Incremental refreshes: the sources with new or changed rows since the last build
+    # (None: every model was built).
+    changed_sources: list[str] | None = None
     dbt: DbtOutcome | None = None
     published_tables: list[str] = field(default_factory=list)
 
@@ -71,10 +80,15 @@ def _start(build_db: Path, run_id: str) -> None:
                        "values (?, current_timestamp, 'running')", [run_id])
 
 
-def _last_fingerprint(build_db: Path) -> str | None:
-    rows = _execute(build_db, "select build_fingerprint from ops.refresh_runs "
-                              "where status = 'succeeded' order by started_at desc limit 1")
-    return rows[0][0] if rows else None
+def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
+    """The fingerprint and source signatures of the last successful build."""
+    rows = _execute(build_db, "select build_fingerprint, source_signatures "
+                              "from ops.refresh_runs where status = 'succeeded' "
+                              "order by started_at desc limit 1")
+    if not rows:
+        return None, None
+    fingerprint, sources = rows[0]
+    return fingerprint, json.loads(sources) if sources else None
 
 
 def _rows_per_layer(build_db: Path) -> dict[str, int]:
@@ -93,12 +107,14 @@ def _finish(build_db: Path, result: RefreshResult) -> None:
         update ops.refresh_runs set
             finished_at = current_timestamp, status = ?, failed_step = ?, message = ?,
             step_seconds = ?, rows_per_layer = ?, tests_passed = ?, tests_failed = ?,
-            tests_warned = ?, published = ?, full_rebuild = ?
+            tests_warned = ?, published = ?, full_rebuild = ?, changed_sources = ?
         where run_id = ?
     """, [result.status, result.failed_step, result.message, json.dumps(result.step_seconds),
           json.dumps(_rows_per_layer(build_db)), dbt.tests_passed if dbt else None,
           dbt.tests_failed if dbt else None, dbt.tests_warned if dbt else None,
-          result.status == "succeeded", result.full_rebuild, result.run_id])
+          result.status == "succeeded", result.full_rebuild,
+          None if result.changed_sources is None else json.dumps(result.changed_sources),
+          result.run_id])
 
 
 def run_refresh(
@@ -108,15 +124,17 @@ def run_refresh(
 ) -> RefreshResult:
     """Ingest (``ingest()`` returns False when a file was refused), build and test, publish.
 
-    Incremental models process only new records, unless ``full`` is set or the code,
-    configuration, reference data or model changed since the last successful build (see
-    pathways.fingerprint): then everything but the history marts is rebuilt."""
+    Only what descends from a source with new or changed rows since the last successful
+    build is rebuilt and retested (pathways.changes), and incremental models process only
+    the new records, unless ``full`` is set or the code, configuration, reference data or
+    model changed since that build (pathways.fingerprint): then everything but the history
+    marts is rebuilt."""
     result = RefreshResult(new_run_id())
     _start(build_db, result.run_id)
     fingerprint = build_fingerprint(project_root(), [config_path(), imports_path()])
     _execute(build_db, "update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
              [fingerprint, result.run_id])
-    last = _last_fingerprint(build_db)
+    last, last_sources = _last_build(build_db)
     if full:
         result.full_rebuild, result.full_rebuild_reason = True, "requested (--full)"
     elif last != fingerprint:
@@ -137,10 +155,19 @@ def run_refresh(
             step_done("ingest")
             if not all_loaded:
                 result.message = "some files were refused (see `pathways ingest` output)"
-        # Seeds and unit tests depend only on the code and reference files the fingerprint
-        # covers: when those are unchanged they are already loaded and already passed.
-        command = ["build"] + (["--full-refresh"] if result.full_rebuild else
-                               ["--exclude", "resource_type:seed", "resource_type:unit_test"])
+        sources = signatures(build_db, source_tables(project_root()))
+        _execute(build_db, "update ops.refresh_runs set source_signatures = ? where run_id = ?",
+                 [json.dumps(sources), result.run_id])
+        command = ["build"]
+        if result.full_rebuild:
+            command.append("--full-refresh")
+        else:
+            if last_sources is not None:
+                result.changed_sources = changed_sources(sources, last_sources)
+                command += ["--select", *build_selection(result.changed_sources)]
+            # Seeds and unit tests depend only on the code and reference files the
+            # fingerprint covers: unchanged, they are already loaded and already passed.
+            command += ["--exclude", "resource_type:seed", "resource_type:unit_test"]
         result.dbt = run_dbt(command, build_db, {"PATHWAYS_REFRESH_ID": result.run_id},
                              on_progress=on_progress)
         step_done("dbt_build")

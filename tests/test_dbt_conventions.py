@@ -67,3 +67,28 @@ def test_every_mart_column_is_documented(manifest):
     assert gaps == []
     assert all(n["config"]["contract"]["enforced"] for n in _models(manifest)
                if _layer(n) == "marts")
+
+
+def test_models_stamped_with_the_refresh_run_on_every_refresh(manifest):
+    """A refresh rebuilds only what descends from a changed source (pathways.changes), plus
+    models tagged every_refresh: any model whose rows depend on the refresh itself (its id,
+    the clock) must carry the tag, or a refresh without new data would skip it."""
+    from pathways.changes import EVERY_REFRESH_TAG
+
+    clock = ("current_refresh_id(", "current_timestamp", "current_date", "now()",
+             "get_current_time")
+    untagged = [n["name"] for n in _models(manifest)
+                if any(word in n["raw_code"].lower() for word in clock)
+                and EVERY_REFRESH_TAG not in n["tags"]]
+    tagged = [n["name"] for n in _models(manifest) if EVERY_REFRESH_TAG in n["tags"]]
+    assert untagged == []
+    assert sorted(tagged) == ["agg_match_quality", "agg_outcomes_history"]
+
+
+def test_every_source_is_known_to_the_change_detection(manifest):
+    from pathways.changes import source_tables
+
+    declared = {f"{s['source_name']}.{s['name']}": (s["schema"], s["identifier"])
+                for s in manifest["sources"].values()}
+    found = {t.label: (t.schema, t.identifier) for t in source_tables(ROOT)}
+    assert found == declared

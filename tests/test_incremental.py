@@ -4,6 +4,7 @@ result equals a full rebuild of the same data, table for table."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ TABLES = {
     "pii.int_profiles_deduplicated": "* exclude (_ingested_at)",
     "pii.int_profile_positions_classified": "* exclude (_ingested_at)",
     "pii.int_profile_educations_resolved": "* exclude (_ingested_at)",
+    "pii.int_profile_features_computed": "* exclude (_ingested_at)",
     "pii.int_alumni_profile_pairs_scored":
         "* exclude (_scored_through, match_probability, match_weight), "
         "round(match_weight, 9) where profile_id is not null",
@@ -68,9 +70,18 @@ def _both(incremental: Path, full: Path) -> duckdb.DuckDBPyConnection:
 def test_the_second_refresh_is_incremental_and_the_third_full(refreshed):
     _, _, incremental, _, runs, _ = refreshed
     assert "(full rebuild: first build)" in runs[0].stdout
-    assert "(incremental)" in runs[1].stdout
+    assert "(incremental; new or changed rows in " in runs[1].stdout
     assert "(full rebuild: requested (--full))" in runs[2].stdout
     con = duckdb.connect(str(incremental), read_only=True)
+    # Only what descends from a source the delivery changed was rebuilt and retested.
+    (changed, tests), = con.execute("select changed_sources, tests_passed from "
+                                    "ops.refresh_runs order by started_at desc limit 1"
+                                    ).fetchall()
+    assert {"rosters.rosters", "profiles.profiles"} <= set(json.loads(changed))
+    assert not {"config.institutions", "ops.match_reviews"} & set(json.loads(changed))
+    (all_tests,), = con.execute("select tests_passed from ops.refresh_runs "
+                                "order by started_at limit 1").fetchall()
+    assert tests < all_tests, (tests, all_tests)
     # Only the pairs of alumni the delivery touched were rescored.
     (rewritten, total), = con.execute("""
         select count(*) filter (where _scored_through = (
@@ -130,7 +141,18 @@ def test_history_survives_a_full_rebuild(refreshed):
 def test_a_configuration_change_rebuilds_in_full(refreshed):
     root, env, *_, config = refreshed
     unchanged = run_pathways(["refresh"], env, root)
-    assert unchanged.returncode == 0 and "(incremental)" in unchanged.stdout
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "(incremental; no source changed)" in unchanged.stdout
+    # Nothing new: only the history marts (stamped with every refresh) and their tests ran.
+    con = duckdb.connect(str(root / "build" / "wh_build.duckdb"), read_only=True)
+    (tests,), = con.execute("select tests_passed from ops.refresh_runs "
+                            "order by started_at desc limit 1").fetchall()
+    con.close()
+    assert 0 < tests <= 10, tests
+    published = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
+    assert published.execute("select count(distinct refresh_id) from "
+                             "marts.agg_outcomes_history").fetchall()[0][0] == 4
+    published.close()
     config.write_text(config.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     changed = run_pathways(["refresh"], env, root)
     assert changed.returncode == 0, changed.stdout + changed.stderr

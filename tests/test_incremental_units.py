@@ -83,3 +83,34 @@ def test_generate_refuses_a_bad_batch_tag(tmp_path, config):
     with pytest.raises(ValueError, match="batch"):
         generate(tmp_path, config.institutions[:1], 10, 100, 1, batch="Bad Tag")
     assert not any(Path(tmp_path).iterdir())
+
+
+def test_source_signatures_follow_content_not_load_bookkeeping(tmp_path):
+    from pathways.changes import SourceTable, changed_sources, signatures
+
+    db = tmp_path / "b.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw")
+    con.execute("create table raw.people as select 'a' as name, 'load1' as _dlt_load_id")
+    con.close()
+    tables = [SourceTable("people", "people", "raw", "people"),
+              SourceTable("later", "later", "raw", "later")]
+    before = signatures(db, tables)
+    assert before["later.later"] == "missing"
+    con = duckdb.connect(str(db))
+    con.execute("update raw.people set _dlt_load_id = 'load2'")  # reloaded, same content
+    con.close()
+    assert changed_sources(signatures(db, tables), before) == []
+    con = duckdb.connect(str(db))
+    con.execute("update raw.people set name = 'b'")  # same count, other content
+    con.execute("create table raw.later (x integer)")  # appears, still empty
+    con.close()
+    assert changed_sources(signatures(db, tables), before) == ["later.later", "people.people"]
+
+
+def test_the_build_selects_what_descends_from_changed_sources():
+    from pathways.changes import build_selection
+
+    assert build_selection(["profiles.profiles", "rosters.rosters"]) == [
+        "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh"]
+    assert build_selection([]) == ["tag:every_refresh"]

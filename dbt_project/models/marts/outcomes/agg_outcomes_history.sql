@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key=['institution_id', 'refresh_id'],
         on_schema_change='append_new_columns',
-        full_refresh=false
+        full_refresh=false,
+        tags=['every_refresh']
     )
 }}
 -- Headline outcomes per institution at each published refresh: a time series. Rows of

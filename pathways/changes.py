@@ -1,0 +1,92 @@
+"""Which sources changed since the last successful build, and what a refresh must rebuild.
+
+Every dbt source table in the build area gets a signature: its row count and the sum of a
+hash of each row over every column but dlt's load bookkeeping (``_dlt_load_id``,
+``_dlt_id``, new on every load of an unchanged configuration table); about 0.07 s for a
+million profiles. A refresh compares them with
+the signatures the last successful refresh built from and rebuilds only what descends from
+a source that changed (``dbt build --select source:<name>+``), plus the models stamped
+with the refresh itself (tag ``every_refresh``: the history marts). A node with no
+changed ancestor would be rebuilt from the same rows by the same code (code and
+configuration changes trigger a full rebuild, see pathways.fingerprint), and its tests
+would see the same rows they passed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+# Models whose rows depend on the refresh itself (its id, its time), not only on sources.
+EVERY_REFRESH_TAG = "every_refresh"
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A dbt source table: ``source_name.table_name`` read from ``schema.identifier``."""
+
+    source_name: str
+    table_name: str
+    schema: str
+    identifier: str
+
+    @property
+    def selector(self) -> str:
+        return f"source:{self.source_name}.{self.table_name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.source_name}.{self.table_name}"
+
+
+def source_tables(project_dir: Path) -> list[SourceTable]:
+    """Every source table declared in the project's ``_*__sources.yml`` files."""
+    tables = []
+    for path in sorted((project_dir / "dbt_project" / "models").rglob("_*__sources.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in document.get("sources", []):
+            schema = source.get("schema", source["name"])
+            for table in source.get("tables", []):
+                tables.append(SourceTable(source["name"], table["name"], schema,
+                                          table.get("identifier", table["name"])))
+    return tables
+
+
+def signatures(build_db: Path, tables: list[SourceTable]) -> dict[str, str]:
+    """``source.table`` -> "<rows>:<sum of row hashes>" (or "missing") for each table."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        columns: dict[tuple[str, str], list[str]] = {}
+        for schema, name, column in con.execute(
+                "select schema_name, table_name, column_name from duckdb_columns() "
+                "where not starts_with(column_name, '_dlt_') "
+                "order by schema_name, table_name, column_index").fetchall():
+            columns.setdefault((schema, name), []).append(f'"{column}"')
+        result = {}
+        for table in tables:
+            names = columns.get((table.schema, table.identifier))
+            if not names:
+                result[table.label] = "missing"
+                continue
+            rows, total = con.execute(
+                f'select count(*), coalesce(sum(hash({", ".join(names)})), 0)::varchar '
+                f'from "{table.schema}"."{table.identifier}"').fetchone()
+            result[table.label] = f"{rows}:{total}"
+        return result
+    finally:
+        con.close()
+
+
+def changed_sources(current: dict[str, str], previous: dict[str, str]) -> list[str]:
+    """Labels of the sources whose signature differs from ``previous`` (new ones too)."""
+    return sorted(label for label, signature in current.items()
+                  if previous.get(label) != signature)
+
+
+def build_selection(changed: list[str]) -> list[str]:
+    """dbt ``--select`` arguments: everything downstream of a changed source, and the models
+    every refresh stamps."""
+    return [f"source:{label}+" for label in changed] + [f"tag:{EVERY_REFRESH_TAG}"]
