@@ -51,12 +51,6 @@ def nickname_groups() -> pa.Table:
     })
 
 
-# The person columns a profile has (int_profiles_deduplicated); others are null features.
-PROFILE_PERSON_COLUMNS = frozenset({
-    "profile_id", "first_name", "middle_name", "last_name", "email", "city", "state",
-})
-
-
 def normalise_name_sql(column: str) -> str:
     """SQL: lower case, accents and punctuation removed, apostrophes dropped (o'brien -> obrien)."""
     return (
@@ -161,15 +155,18 @@ def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str,
     con.unregister("_alumni_in")
 
 
-def profile_features_sql(profiles: str, educations: str, tf_columns: list[str] | None = None,
-                         profile_columns: frozenset[str] | set[str] = PROFILE_PERSON_COLUMNS,
-                         ) -> str:
-    """SQL selecting profile features from the relations named ``profiles`` (profile_id and
-    the person columns ``profile_columns``) and ``educations`` (profile_id, institution_id,
-    end_year, field_of_study; institution_id null for non-customer schools): one row per
-    profile and education entry at a customer institution, with frozen frequencies for
-    ``tf_columns``. Needs ``pathways_nicknames`` (register_nicknames) in the connection."""
-    source = f"""(
+def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
+                     educations: pa.Table, name: str,
+                     tf_columns: list[str] | None = None) -> None:
+    """Create table ``name`` of profile features: one row per profile and education entry
+    at a customer institution (``educations`` has profile_id, institution_id, end_year,
+    field_of_study; institution_id null for non-customer schools), with frozen frequencies
+    for ``tf_columns``."""
+    register_nicknames(con)
+    con.register("_profiles_in", profiles)
+    con.register("_educations_in", educations)
+    available = set(profiles.column_names) | {"institution_id", "end_year", "field_of_study"}
+    source = """(
         with customer_schools as (
             select
                 profile_id,
@@ -180,7 +177,7 @@ def profile_features_sql(profiles: str, educations: str, tf_columns: list[str] |
                     partition by profile_id
                     order by institution_id, end_year nulls last, field_of_study
                 ) as entry
-            from {educations}
+            from _educations_in
             where institution_id is not null
         )
         select
@@ -190,28 +187,16 @@ def profile_features_sql(profiles: str, educations: str, tf_columns: list[str] |
             coalesce(cast(s.entry as varchar), '') as entry,
             s.end_year,
             s.field_of_study
-        from {profiles} as p
+        from _profiles_in as p
         left join customer_schools as s using (profile_id)
     )"""
     inner = people_features_sql(
-        source, set(profile_columns) | {"institution_id", "end_year", "field_of_study"},
+        source, available,
         institution="institution_id",
         grad_year="cast(end_year as integer)",
         field="field_of_study",
         unique_id="profile_id || '|' || institution_id || '|' || entry",
     )
-    return finish_features_sql(inner, tf_columns)
-
-
-def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
-                     educations: pa.Table, name: str,
-                     tf_columns: list[str] | None = None) -> None:
-    """Create table ``name`` of profile features (profile_features_sql) from Arrow tables."""
-    register_nicknames(con)
-    con.register("_profiles_in", profiles)
-    con.register("_educations_in", educations)
-    sql = profile_features_sql("_profiles_in", "_educations_in", tf_columns,
-                               set(profiles.column_names))
-    con.execute(f"create or replace table {name} as {sql}")
+    con.execute(f"create or replace table {name} as {finish_features_sql(inner, tf_columns)}")
     con.unregister("_profiles_in")
     con.unregister("_educations_in")

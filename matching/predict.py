@@ -14,9 +14,9 @@ from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
 from matching.explain import explanation_sql
-from matching.features import FEATURE_COLUMNS, alumni_features, profile_features
+from matching.features import alumni_features, profile_features
 from matching.resolve import resolve_one_to_one
-from matching.term_frequencies import frozen_tf_columns, tf_columns
+from matching.term_frequencies import reference_path, register_reference, tf_columns
 from matching.train import metadata_path
 
 # Pairs below this probability are not even candidates (keeps review queues short).
@@ -122,27 +122,18 @@ class ScoredPairs:
     incremental: bool
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table,
-             profiles: pa.Table | None, educations: pa.Table | None,
-             model: str | Path | dict,
-             profile_feature_rows: pa.Table | None = None) -> tuple[dict, list[str]]:
-    """Feature tables ``alumni_features`` and ``profile_features`` in ``con`` (the latter
-    copied from ``profile_feature_rows`` when the caller has them already); the model's
+def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Table,
+             educations: pa.Table, model: str | Path | dict) -> tuple[dict, list[str]]:
+    """Feature tables ``alumni_features`` and ``profile_features`` in ``con``; the model's
     settings with the prior scaled to the pool; and the columns whose term frequencies are
     frozen with the model (carried as ``tf_<column>`` on the feature tables)."""
     settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
-    frozen = frozen_tf_columns(con, model)
+    frozen: list[str] = []
+    if not isinstance(model, dict) and reference_path(Path(model)).exists():
+        register_reference(con, reference_path(Path(model)))
+        frozen = tf_columns(settings)
     alumni_features(con, alumni, "alumni_features", frozen)
-    if profile_feature_rows is not None:
-        # A view over the caller's Arrow table: the rows are read where they are.
-        columns = ", ".join([*FEATURE_COLUMNS, *(f"tf_{column}" for column in frozen)])
-        con.register("_profile_feature_rows", profile_feature_rows)
-        con.execute(f"create or replace temp view profile_features as "
-                    f"select {columns} from _profile_feature_rows")
-    elif profiles is not None and educations is not None:
-        profile_features(con, profiles, educations, "profile_features", frozen)
-    else:
-        raise ValueError("score_pairs needs profiles and educations, or profile feature rows")
+    profile_features(con, profiles, educations, "profile_features", frozen)
     profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
     prior = prior_for_pool(model, profile_rows)
     if prior is not None:
@@ -150,9 +141,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table,
     return settings, frozen
 
 
-def score_pairs(alumni: pa.Table, profiles: pa.Table | None, educations: pa.Table | None,
+def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
                 model: str | Path | dict, *,
-                profile_feature_rows: pa.Table | None = None,
                 changed_alumni: pa.Table | None = None,
                 changed_profiles: pa.Table | None = None,
                 previous_prior: float | None = None,
@@ -161,10 +151,6 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table | None, educations: pa.Tabl
     """Candidate pairs (alumni_id, profile_id, institution_id, match_probability,
     match_weight, explanation), one row per pair (the best of a profile's education rows),
     at or above ``candidate_threshold``, before reviews and one-to-one resolution.
-
-    ``profile_feature_rows`` (as matching.features.profile_features builds them, with the
-    model's frozen ``tf_`` columns) stand in for ``profiles`` and ``educations`` when the
-    caller keeps them between runs.
 
     Without ``changed_alumni`` / ``changed_profiles`` every alumnus is scored against every
     profile (Splink's ``predict``). With them (one-column tables of alumni record ids and
@@ -177,8 +163,7 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table | None, educations: pa.Tabl
     pool crossed a step of pool_bucket), every pair is scored instead.
     """
     con = connection or duckdb.connect()
-    settings, frozen = _prepare(con, alumni, profiles, educations, model,
-                                profile_feature_rows)
+    settings, frozen = _prepare(con, alumni, profiles, educations, model)
     prior = settings.get("probability_two_random_records_match")
     incremental = changed_alumni is not None or changed_profiles is not None
     if incremental and previous_prior is not None and prior is not None \

@@ -11,7 +11,6 @@ as the rarest value it did see.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -76,12 +75,3 @@ def tf_columns_sql(table_alias: str, columns: list[str]) -> tuple[list[str], lis
             f"(select min(tf) from {REFERENCE_VIEW} where column_name = '{column}')) "
             f"end as tf_{column}")
     return selects, joins
-
-
-def frozen_tf_columns(con: duckdb.DuckDBPyConnection, model: str | Path | dict) -> list[str]:
-    """The columns whose term frequencies are frozen with ``model``, with its reference
-    registered in ``con`` for the feature builders (none for a model without one)."""
-    if isinstance(model, dict) or not reference_path(Path(model)).exists():
-        return []
-    register_reference(con, reference_path(Path(model)))
-    return tf_columns(json.loads(Path(model).read_text(encoding="utf-8")))

@@ -10,7 +10,7 @@ frequencies of the full tables, so every pair scores as in a full build. The row
 alumnus the change touches are replaced whole (delete+insert on alumni_id); an alumnus
 left with no candidate keeps one row with a null profile_id, so stale pairs never linger.
 When the profile pool grows past a step of the pool-scaled prior (`_prior`), every pair
-is rescored. Profile features come ready from int_profile_features_computed.
+is rescored.
 """
 
 import pyarrow as pa
@@ -35,7 +35,12 @@ def model(dbt, session):
               for rel in (alumni_rel, profiles_rel)]
     seen = max((value for value in latest if value is not None), default=None)
     alumni = alumni_rel.project(ALUMNI_COLUMNS).to_arrow_table()
-    profile_feature_rows = dbt.ref("int_profile_features_computed").to_arrow_table()
+    profiles = profiles_rel.project(
+        "profile_id, first_name, middle_name, last_name, email, city, state"
+    ).to_arrow_table()
+    educations = dbt.ref("int_profile_educations_resolved").project(
+        "profile_id, institution_id, end_year, field_of_study"
+    ).to_arrow_table()
 
     since = previous_prior = None
     if dbt.is_incremental:
@@ -43,8 +48,7 @@ def model(dbt, session):
             f"select max(_scored_through), any_value(_prior) from {dbt.this}").fetchall()[0]
     con = connect()
     if since is None:
-        scored = score_pairs(alumni, None, None, model_path, connection=con,
-                             profile_feature_rows=profile_feature_rows)
+        scored = score_pairs(alumni, profiles, educations, model_path, connection=con)
         con.register("_pairs", scored.pairs)
         result = "select * from _pairs"
     else:
@@ -55,8 +59,7 @@ def model(dbt, session):
         previous = session.sql(
             f"select alumni_id, profile_id, institution_id, match_probability, "
             f"match_weight, explanation from {dbt.this}").to_arrow_table()
-        scored = score_pairs(alumni, None, None, model_path, connection=con,
-                             profile_feature_rows=profile_feature_rows,
+        scored = score_pairs(alumni, profiles, educations, model_path, connection=con,
                              changed_alumni=changed_alumni, changed_profiles=changed_profiles,
                              previous_prior=previous_prior)
         if not scored.incremental:  # every pair was rescored: every alumnus is touched
