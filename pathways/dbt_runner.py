@@ -1,8 +1,10 @@
 """Running dbt against the Pathways project in a child process, with progress.
 
 dbt runs as its own process so that its DuckDB connection is closed when it finishes and
-the warehouse can be opened again (read-only by analysts, or by the next step). Progress
-comes from dbt's JSON log lines; failures from ``target/run_results.json``.
+the warehouse can be opened again (read-only by analysts, or by the next step). The
+process can be started before its command is known (DbtProcess), so dbt's start-up runs
+alongside the caller's work. Progress comes from dbt's JSON log lines; failures from
+``target/run_results.json``.
 """
 
 from __future__ import annotations
@@ -34,37 +36,52 @@ class DbtOutcome:
     failing_rows: dict[str, str] = field(default_factory=dict)
 
 
-def dbt_executable() -> str:
-    """The dbt script installed next to this Python."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+class DbtProcess:
+    """One dbt command in its own process (pathways.dbt_worker), started before the
+    command is known: the process imports dbt and parses the project at once, while the
+    caller does other work (a refresh ingests meanwhile), then runs the command ``run``
+    gives it. Use as a context manager: leaving it ends a process that was never run."""
 
+    def __init__(self, build_db: Path, env_vars: dict[str, str] | None = None) -> None:
+        root = project_root()
+        env = dict(os.environ) | (env_vars or {})
+        env.setdefault(THREADS_ENV, str(duckdb_threads()))
+        env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
+        env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
+        env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        self.target = root / "target"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pathways.dbt_worker", str(root), str(self.target)],
+            cwd=Path.cwd(), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
 
-def run_dbt(command: list[str], build_db: Path, env_vars: dict[str, str] | None = None,
+    def __enter__(self) -> DbtProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the process if it is still waiting for a command (or still running)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+    def run(self, command: list[str],
             on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
-    """Run ``dbt <command>`` for the project against the build database ``build_db``, with
-    ``env_vars`` added to its environment (values that change every run go there rather
-    than in --vars, which would make dbt re-parse the whole project each time).
-
-    ``on_progress(done, total)`` is called as each node (model, test, seed) finishes.
-    """
-    root = project_root()
-    env = dict(os.environ) | (env_vars or {})
-    env.setdefault(THREADS_ENV, str(duckdb_threads()))
-    env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
-    env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
-    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    target = root / "target"
-    args = [dbt_executable(), *command, "--project-dir", str(root), "--profiles-dir", str(root),
-            "--log-format", "json", "--target-path", str(target)]
-    run_results = target / "run_results.json"
-    run_results.unlink(missing_ok=True)
-    tail: list[str] = []
-    done = total = 0
-    with subprocess.Popen(args, cwd=Path.cwd(), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
+        """Run ``dbt <command>``; ``on_progress(done, total)`` is called as each node
+        (model, test, seed) finishes."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        run_results = self.target / "run_results.json"
+        run_results.unlink(missing_ok=True)
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.close()
+        tail: list[str] = []
+        done = total = 0
+        for line in self.process.stdout:
             try:
                 event = json.loads(line)
             except json.JSONDecodeError:
@@ -80,7 +97,11 @@ def run_dbt(command: list[str], build_db: Path, env_vars: dict[str, str] | None 
                 done += 1
                 if on_progress:
                     on_progress(done, total)
-        returncode = process.wait()
+        returncode = self.process.wait()
+        return _outcome(returncode, tail, run_results)
+
+
+def _outcome(returncode: int, tail: list[str], run_results: Path) -> DbtOutcome:
     outcome = DbtOutcome(success=returncode == 0, log_tail=tail)
     if run_results.exists():
         results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
@@ -99,3 +120,4 @@ def run_dbt(command: list[str], build_db: Path, env_vars: dict[str, str] | None 
     if not outcome.success and not outcome.failures:
         outcome.failures.append(("dbt", "\n".join(tail[-10:]) or f"exit code {returncode}"))
     return outcome
+

@@ -26,7 +26,7 @@ from pathways.changes import (
     source_tables,
 )
 from pathways.config import PathwaysConfig, imports_path
-from pathways.dbt_runner import DbtOutcome, run_dbt
+from pathways.dbt_runner import DbtOutcome, DbtProcess
 from pathways.fingerprint import build_fingerprint
 from pathways.paths import config_path, project_root
 from pathways.publish import PrivacyViolation, publish
@@ -149,6 +149,8 @@ def run_refresh(
         result.step_seconds[name] = round(time.perf_counter() - step_started, 2)
         step_started = time.perf_counter()
 
+    # dbt starts now and parses the project while ingest runs; it gets its command after.
+    dbt = DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id})
     try:
         if ingest is not None:
             all_loaded = ingest()
@@ -168,8 +170,7 @@ def run_refresh(
             # Seeds and unit tests depend only on the code and reference files the
             # fingerprint covers: unchanged, they are already loaded and already passed.
             command += ["--exclude", "resource_type:seed", "resource_type:unit_test"]
-        result.dbt = run_dbt(command, build_db, {"PATHWAYS_REFRESH_ID": result.run_id},
-                             on_progress=on_progress)
+        result.dbt = dbt.run(command, on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:
             result.status, result.failed_step = "failed", "dbt_build"
@@ -193,6 +194,7 @@ def run_refresh(
         result.message = f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        dbt.close()
         _finish(build_db, result)
 
 

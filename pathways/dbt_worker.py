@@ -1,0 +1,35 @@
+"""A dbt process that gets ready before it knows its command.
+
+    python -m pathways.dbt_worker PROJECT_DIR TARGET_PATH
+
+Imports dbt and parses the project straight away (about 2 s of a refresh, spent while the
+refresh is still ingesting), then reads one dbt command as a JSON list from standard input
+and runs it with the parsed manifest, printing dbt's JSON log lines. The exit code is 0
+when the command succeeded. Closing standard input without a command ends the process.
+Started by pathways.dbt_runner.DbtProcess.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main(project_dir: str, target_path: str) -> int:
+    from dbt.cli.main import dbtRunner
+
+    common = ["--project-dir", project_dir, "--profiles-dir", project_dir,
+              "--target-path", target_path]
+    # Parsing opens no database connection, so it can run while ingest writes.
+    parsed = dbtRunner().invoke(["parse", "--quiet", "--no-write-json", *common])
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    command = [*json.loads(line), "--log-format", "json", *common]
+    # When parsing failed, a plain run reports why, in its own log lines.
+    runner = dbtRunner(manifest=parsed.result) if parsed.success else dbtRunner()
+    return 0 if runner.invoke(command).success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

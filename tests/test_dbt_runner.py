@@ -1,0 +1,26 @@
+"""The dbt child process: started before its command is known, ended if never used."""
+
+from __future__ import annotations
+
+from pathways.dbt_runner import DbtProcess
+
+
+def test_a_dbt_process_runs_the_command_it_is_given_after_parsing(tmp_path):
+    with DbtProcess(tmp_path / "build.duckdb") as dbt:
+        outcome = dbt.run(["ls", "--resource-type", "source", "--output", "name"])
+    assert outcome.success, outcome.log_tail
+    assert dbt.process.returncode == 0
+
+
+def test_a_dbt_process_never_given_a_command_is_ended(tmp_path):
+    dbt = DbtProcess(tmp_path / "build.duckdb")
+    dbt.close()  # as a refresh does when ingest fails
+    assert dbt.process.poll() is not None
+    assert dbt.process.stdin.closed and dbt.process.stdout.closed
+
+
+def test_a_failing_command_is_reported(tmp_path):
+    with DbtProcess(tmp_path / "build.duckdb") as dbt:
+        outcome = dbt.run(["run", "--select", "no_such_model_anywhere", "--warn-error"])
+    assert not outcome.success
+    assert outcome.failures
