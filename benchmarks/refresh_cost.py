@@ -6,10 +6,12 @@ Runs the real `pathways refresh` on one warehouse: first on the generated landin
 (a full build), then on a later delivery of 1% more alumni (new roster files), 1% more
 profiles and new versions of 0.2% of the existing profiles (`pathways generate --batch
 --updates-from`), which the refresh processes incrementally, then `pathways refresh
---full` over the same data for comparison, then refreshes with no new data at all. The
-incremental refresh is repeated from a copy of the state after the first refresh, the
-others on the final state, --repeat times each: this machine is shared, so each is
-reported as the best of its runs. Prints each refresh's wall time and steps.
+--full` over the same data for comparison, then refreshes with no new data at all; and,
+from the same starting point as the delivery, its profile file alone (a profile-pool
+update without roster files). The incremental refreshes are repeated from a copy of the
+state after the first refresh, the others on the final state, --repeat times each: this
+machine is shared, so each is reported as the best of its runs. Prints each refresh's wall
+time and steps.
 """
 
 from __future__ import annotations
@@ -67,13 +69,18 @@ def main() -> None:
     snapshot.mkdir()
     for path in state:
         (shutil.copytree if path.is_dir() else shutil.copy2)(path, snapshot / path.name)
-    deltas = []
-    for _ in range(args.repeat):
+    # The same delivery's profile file alone: a profile-pool update with no roster files.
+    shutil.copytree(out / "delta" / "profiles", out / "delta_profiles" / "profiles")
+
+    def from_snapshot(landing: Path) -> tuple[float, dict]:
         for path in state:
             copy = snapshot / path.name
             shutil.rmtree(path) if copy.is_dir() else path.unlink()
             (shutil.copytree if copy.is_dir() else shutil.copy2)(copy, path)
-        deltas.append((pathways("refresh", "--landing", str(out / "delta")), last_steps()))
+        return pathways("refresh", "--landing", str(landing)), last_steps()
+
+    deltas = [from_snapshot(out / "delta") for _ in range(args.repeat)]
+    profile_only = [from_snapshot(out / "delta_profiles") for _ in range(args.repeat)]
     fulls = []
     for _ in range(args.repeat):
         fulls.append((pathways("refresh", "--full"), last_steps()))
@@ -81,7 +88,8 @@ def main() -> None:
     shutil.rmtree(snapshot)
     (delta, delta_steps), (full, full_steps) = min(deltas), min(fulls)
     idle, idle_steps = min(nothing_new)
-    steps = [first_steps, delta_steps, full_steps, idle_steps]
+    profiles, profiles_steps = min(profile_only)
+    steps = [first_steps, delta_steps, full_steps, idle_steps, profiles_steps]
     ratio = delta / full
     print(f"{args.alumni:,} alumni x {args.profiles:,} profiles; incremental and --full "
           f"best of {args.repeat} (all: {[round(d, 1) for d, _ in deltas]}, "
@@ -91,7 +99,8 @@ def main() -> None:
             ("first (full build)", first, steps[0]),
             ("after +1% alumni, +1% profiles, 0.2% changed (incremental)", delta, steps[1]),
             ("--full over the same data", full, steps[2]),
-            ("again with no new data (incremental)", idle, steps[3])):
+            ("again with no new data (incremental)", idle, steps[3]),
+            ("the delivery's profile file alone (incremental)", profiles, steps[4])):
         print(f"{label:<58} {seconds:8.1f}  {step}")
     print(f"incremental / --full: {ratio:.0%}; incremental / first: {delta / first:.0%}")
     print(json.dumps({"benchmark": "refresh_cost", "alumni": args.alumni,
@@ -100,6 +109,7 @@ def main() -> None:
                       "incremental_runs_s": [round(d, 1) for d, _ in deltas],
                       "full_runs_s": [round(f, 1) for f, _ in fulls],
                       "no_new_data_s": round(idle, 1),
+                      "profiles_only_s": round(profiles, 1),
                       "ratio": round(ratio, 3), "ratio_to_first": round(delta / first, 3),
                       "steps": steps}))
 
