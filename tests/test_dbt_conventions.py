@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pathways.changes import EVERY_REFRESH_TAG, source_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFIXES = {"staging": ("stg_",), "intermediate": ("int_",),
             "marts": ("fct_", "dim_", "agg_")}
@@ -73,8 +75,6 @@ def test_models_stamped_with_the_refresh_run_on_every_refresh(manifest):
     """A refresh rebuilds only what descends from a changed source (pathways.changes), plus
     models tagged every_refresh: any model whose rows depend on the refresh itself (its id,
     the clock) must carry the tag, or a refresh without new data would skip it."""
-    from pathways.changes import EVERY_REFRESH_TAG
-
     clock = ("current_refresh_id(", "current_timestamp", "current_date", "now()",
              "get_current_time")
     untagged = [n["name"] for n in _models(manifest)
@@ -86,8 +86,6 @@ def test_models_stamped_with_the_refresh_run_on_every_refresh(manifest):
 
 
 def test_every_source_is_known_to_the_change_detection(manifest):
-    from pathways.changes import source_tables
-
     declared = {f"{s['source_name']}.{s['name']}": (s["schema"], s["identifier"])
                 for s in manifest["sources"].values()}
     found = {t.label: (t.schema, t.identifier) for t in source_tables(ROOT)}

@@ -1,5 +1,6 @@
 """Units behind incremental refreshes: the stepped prior, frozen term frequencies, the build
-fingerprint, resource settings and the generator's later deliveries."""
+fingerprint, source signatures and the build selection, resource settings and the
+generator's later deliveries."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from matching.term_frequencies import (
     tf_columns_sql,
     write_reference,
 )
+from pathways.changes import SourceTable, build_selection, changed_sources, signatures
 from pathways.fingerprint import build_fingerprint
 from pathways.generate import BATCH_PATTERN, _tagged
 from pathways.resources import duckdb_config, duckdb_threads
@@ -86,8 +88,6 @@ def test_generate_refuses_a_bad_batch_tag(tmp_path, config):
 
 
 def test_source_signatures_follow_content_not_load_bookkeeping(tmp_path):
-    from pathways.changes import SourceTable, changed_sources, signatures
-
     db = tmp_path / "b.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create schema raw")
@@ -109,8 +109,6 @@ def test_source_signatures_follow_content_not_load_bookkeeping(tmp_path):
 
 
 def test_the_build_selects_what_descends_from_changed_sources():
-    from pathways.changes import build_selection
-
     assert build_selection(["profiles.profiles", "rosters.rosters"]) == [
         "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh"]
     assert build_selection([]) == ["tag:every_refresh"]
