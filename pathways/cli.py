@@ -260,13 +260,14 @@ def status(
     if not runs:
         out.print("no refresh has run yet (or one is running now and holds the build area)")
         return
-    table = Table("run", "started", "status", "tests passed/failed/warned", "steps (s)",
-                  "published", title="Refreshes")
+    table = Table("run", "started", "status", "built", "tests passed/failed/warned",
+                  "steps (s)", "published", title="Refreshes")
     for run in runs:
         colour = {"succeeded": "green", "failed": "red", "interrupted": "red"}.get(
             run["status"], "yellow")
         steps = json.loads(run["step_seconds"]) if run["step_seconds"] else {}
         table.add_row(run["run_id"], str(run["started_at"])[:19], f"[{colour}]{run['status']}",
+                      _what_was_built(run),
                       f"{run['tests_passed']}/{run['tests_failed']}/{run['tests_warned']}",
                       ", ".join(f"{k} {v}" for k, v in steps.items()),
                       "yes" if run["published"] else "no")
@@ -275,6 +276,16 @@ def status(
         if run["status"] in ("failed", "interrupted"):
             out.print(f"[red]{run['run_id']}[/red] {run['status']} at "
                       f"{run['failed_step'] or 'an unknown step'}: {run['message']}")
+
+
+def _what_was_built(run: dict) -> str:
+    """Everything, or what descends from the sources that changed (pathways.changes)."""
+    if run["full_rebuild"]:
+        return "everything"
+    changed = json.loads(run["changed_sources"]) if run["changed_sources"] else None
+    if changed is None:
+        return "incremental"
+    return ("downstream of " + ", ".join(changed)) if changed else "history marts only"
 
 
 @report_app.command("errors")

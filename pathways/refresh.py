@@ -202,7 +202,8 @@ def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:
     """The latest refreshes, newest first, from the build area (or, while a refresh holds
     it, from the published copy)."""
     sql = (f"select run_id, started_at, finished_at, status, failed_step, message, "
-           f"step_seconds, rows_per_layer, tests_passed, tests_failed, tests_warned, published "
+           f"step_seconds, rows_per_layer, tests_passed, tests_failed, tests_warned, published, "
+           f"full_rebuild, changed_sources "
            f"from ops.refresh_runs order by started_at desc limit {int(limit)}")
     for path in (build_db, warehouse):
         if not path.exists():

@@ -152,6 +152,8 @@ def test_a_configuration_change_rebuilds_in_full(refreshed):
     assert published.execute("select count(distinct refresh_id) from "
                              "marts.agg_outcomes_history").fetchall()[0][0] == 4
     published.close()
+    status = run_pathways(["status"], env, root)
+    assert "history marts only" in status.stdout and "everything" in status.stdout
     config.write_text(config.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     changed = run_pathways(["refresh"], env, root)
     assert changed.returncode == 0, changed.stdout + changed.stderr
