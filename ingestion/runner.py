@@ -131,6 +131,9 @@ class Ingestor:
         # dlt hands Arrow tables to DuckDB through Parquet files it deletes after loading:
         # compressing them costs about 0.5 s per million profiles and saves nothing.
         os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
+        # A pipeline of student records reports nothing to anyone: dlt's anonymous usage
+        # telemetry (on by default, posted from a background thread) stays off.
+        os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
         self.pipeline = dlt.pipeline(
             pipeline_name="pathways_raw",
             destination=dlt.destinations.duckdb(self.con),

@@ -175,6 +175,8 @@ def run_refresh(
         if not result.dbt.success:
             result.status, result.failed_step = "failed", "dbt_build"
             result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
+            _store_failing_rows(build_db, result)
+            step_done("store_failing_rows")
             return result
         result.status = "publishing"
         _finish(build_db, result)  # publish copies refresh history, this run included
@@ -196,6 +198,20 @@ def run_refresh(
     finally:
         dbt.close()
         _finish(build_db, result)
+
+
+def _store_failing_rows(build_db: Path, result: RefreshResult) -> None:
+    """Rerun the tests that failed, storing their failing rows in schema audit for people
+    to inspect (``result.dbt.failing_rows``). A passing build stores no rows of
+    error-severity tests, which saves creating and dropping an audit table per test; the
+    build area is unchanged since the failure, so the rerun finds the same rows."""
+    assert result.dbt is not None
+    failed = [node.split(".")[2] for node, _ in result.dbt.failures if node.startswith("test.")]
+    if not failed:
+        return
+    with DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id}) as rerun:
+        stored = rerun.run(["test", "--store-failures", "--select", *failed])
+    result.dbt.failing_rows.update(stored.failing_rows)
 
 
 def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:

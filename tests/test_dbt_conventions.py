@@ -90,3 +90,15 @@ def test_every_source_is_known_to_the_change_detection(manifest):
                 for s in manifest["sources"].values()}
     found = {t.label: (t.schema, t.identifier) for t in source_tables(ROOT)}
     assert found == declared
+
+
+def test_warnings_keep_their_rows_and_errors_store_none_while_passing(manifest):
+    """Warn-severity tests are for people to review: their failing rows are always stored
+    in schema audit. Error-severity tests store nothing on a passing build; a failing one
+    is rerun with --store-failures by the refresh (pathways.refresh)."""
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    warn = {n["name"] for n in tests if n["config"]["severity"].lower() == "warn"}
+    storing = {n["name"] for n in tests if n["config"]["store_failures"]}
+    assert len(warn) >= 4
+    assert storing == warn
+    assert {n["config"]["schema"] for n in tests} == {"audit"}

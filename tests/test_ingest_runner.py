@@ -84,3 +84,14 @@ def test_refused_and_quarantined_files_are_recorded(warehouse, config, tmp_path)
     assert _count(warehouse, "select count(*) from ops.quarantine where raw_text = '002,Bo' "
                              "and reason = '2 fields, expected 6' and source_row = 2") == 1
     assert _count(warehouse, "select count(*) from ops.file_ledger where status = 'refused'") == 1
+
+
+def test_ingest_sends_no_telemetry(landing, config, tmp_path):
+    from dlt.common.runtime import anon_tracker
+
+    roster = next(f for f in discover(landing, config) if f.kind == "roster")
+    with Ingestor(tmp_path / "w.duckdb", config) as ingestor:
+        assert ingestor.ingest_file(roster.path, "roster", roster.institution_id).status == "loaded"
+    # dlt's anonymous tracker was never started: no endpoint, no thread posting events.
+    assert anon_tracker._ANON_TRACKER_ENDPOINT is None
+    assert anon_tracker._THREAD_POOL is None
