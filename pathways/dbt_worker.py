@@ -3,7 +3,7 @@
     python -m pathways.dbt_worker PROJECT_DIR TARGET_PATH
 
 Imports dbt, parses the project and imports what the Python models import straight away
-(about 2.5 s of a refresh, spent while the refresh is still ingesting), then reads one dbt
+(about 2.5 s, spent while the refresh is still ingesting), then reads one dbt
 command as a JSON list from standard input and runs it with the parsed manifest, printing
 dbt's JSON log lines. The exit code is 0 when the command succeeded. Closing standard input
 without a command ends the process. Started by pathways.dbt_runner.DbtProcess.
@@ -12,10 +12,18 @@ without a command ends the process. Started by pathways.dbt_runner.DbtProcess.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import os
 import sys
+
+# Modules the project's Python models load: about half a second of imports after dbt's.
+WARM_IMPORTS = (
+    "matching.predict",  # the linkage models: Splink
+    "sqlglot.dialects.duckdb",  # loaded by Splink when it first writes SQL
+    "pandas",  # loaded by pyarrow the first time a model builds an Arrow table
+)
 
 
 def main(project_dir: str, target_path: str) -> int:
@@ -25,10 +33,11 @@ def main(project_dir: str, target_path: str) -> int:
               "--target-path", target_path]
     # Parsing opens no database connection, so it can run while ingest writes.
     parsed = dbtRunner().invoke(["parse", "--quiet", "--no-write-json", *common])
-    # The linkage model imports Splink (about 0.6 s); importing it now keeps that off the
-    # build's longest path. Should the import fail, the model reports why when it runs.
-    with contextlib.suppress(Exception):
-        import matching.predict  # noqa: F401
+    # Importing what the Python models need now keeps it off the build's longest path.
+    # Should an import fail, the model reports why when it runs.
+    for module in WARM_IMPORTS:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
     line = sys.stdin.readline()
     if not line.strip():
         return 0
