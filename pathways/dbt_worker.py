@@ -2,11 +2,12 @@
 
     python -m pathways.dbt_worker PROJECT_DIR TARGET_PATH
 
-Imports dbt, parses the project and imports what the Python models import straight away
-(about 2.5 s, spent while the refresh is still ingesting), then reads one dbt
-command as a JSON list from standard input and runs it with the parsed manifest, printing
-dbt's JSON log lines. The exit code is 0 when the command succeeded. Closing standard input
-without a command ends the process. Started by pathways.dbt_runner.DbtProcess.
+Imports dbt and parses the project straight away (about 2 s, spent while the refresh is
+still ingesting) and, while no command has come, imports what the Python models import;
+then reads one dbt command as a JSON list from standard input and runs it with the parsed
+manifest, printing dbt's JSON log lines. The exit code is 0 when the command succeeded.
+Closing standard input without a command ends the process. Started by
+pathways.dbt_runner.DbtProcess.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import select
 import sys
 
 # Modules the project's Python models load: about half a second of imports after dbt's.
@@ -33,9 +35,12 @@ def main(project_dir: str, target_path: str) -> int:
               "--target-path", target_path]
     # Parsing opens no database connection, so it can run while ingest writes.
     parsed = dbtRunner().invoke(["parse", "--quiet", "--no-write-json", *common])
-    # Importing what the Python models need now keeps it off the build's longest path.
-    # Should an import fail, the model reports why when it runs.
+    # While the caller is still busy (a long ingest), import what the Python models need,
+    # which keeps it off the build's longest path; once the command is waiting, the models
+    # import what is left themselves. Should an import fail, the model reports why.
     for module in WARM_IMPORTS:
+        if _command_waiting():
+            break
         with contextlib.suppress(Exception):
             importlib.import_module(module)
     line = sys.stdin.readline()
@@ -45,6 +50,14 @@ def main(project_dir: str, target_path: str) -> int:
     # When parsing failed, a plain run reports why, in its own log lines.
     runner = dbtRunner(manifest=parsed.result) if parsed.success else dbtRunner()
     return 0 if runner.invoke(command).success else 1
+
+
+def _command_waiting() -> bool:
+    """Whether a line is ready on standard input."""
+    try:
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+    except (OSError, ValueError):  # no selectable standard input
+        return False
 
 
 if __name__ == "__main__":
