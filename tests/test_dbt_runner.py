@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
+from pathways import dbt_worker
 from pathways.dbt_runner import DbtProcess
 
 
@@ -24,3 +28,13 @@ def test_a_failing_command_is_reported(tmp_path):
         outcome = dbt.run(["run", "--select", "no_such_model_anywhere", "--warn-error"])
     assert not outcome.success
     assert outcome.failures
+
+
+def test_the_worker_sees_a_waiting_command(monkeypatch):
+    read, write = os.pipe()
+    with os.fdopen(read, "r") as stdin, os.fdopen(write, "w") as sender:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        assert not dbt_worker._command_waiting()  # keeps importing the models' modules
+        sender.write('["build"]\n')
+        sender.flush()
+        assert dbt_worker._command_waiting()  # stops: the command runs first
