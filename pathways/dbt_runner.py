@@ -42,7 +42,9 @@ class DbtProcess:
     caller does other work (a refresh ingests meanwhile), then runs the command ``run``
     gives it. Use as a context manager: leaving it ends a process that was never run."""
 
-    def __init__(self, build_db: Path, env_vars: dict[str, str] | None = None) -> None:
+    def __init__(self, build_db: Path, env_vars: dict[str, str] | None = None,
+                 target: Path | None = None) -> None:
+        """``target``: where dbt writes its artifacts (default the project's target/)."""
         root = project_root()
         env = dict(os.environ) | (env_vars or {})
         env.setdefault(THREADS_ENV, str(duckdb_threads()))
@@ -53,7 +55,7 @@ class DbtProcess:
         # turns it back on.
         env.setdefault("DBT_LOG_LEVEL_FILE", "info")
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        self.target = root / "target"
+        self.target = target or root / "target"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pathways.dbt_worker", str(root), str(self.target)],
             cwd=Path.cwd(), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

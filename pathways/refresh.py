@@ -204,12 +204,14 @@ def _store_failing_rows(build_db: Path, result: RefreshResult) -> None:
     """Rerun the tests that failed, storing their failing rows in schema audit for people
     to inspect (``result.dbt.failing_rows``). A passing build stores no rows of
     error-severity tests, which saves creating and dropping an audit table per test; the
-    build area is unchanged since the failure, so the rerun finds the same rows."""
+    build area is unchanged since the failure, so the rerun finds the same rows. Its dbt
+    artifacts go to target/failing_rows/, leaving the failed build's in target/."""
     assert result.dbt is not None
     failed = [node.split(".")[2] for node, _ in result.dbt.failures if node.startswith("test.")]
     if not failed:
         return
-    with DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id}) as rerun:
+    with DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id},
+                    target=project_root() / "target" / "failing_rows") as rerun:
         stored = rerun.run(["test", "--store-failures", "--select", *failed])
     result.dbt.failing_rows.update(stored.failing_rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -73,6 +74,13 @@ def test_a_failing_test_keeps_the_published_marts(project):
     assert failed.returncode == 1
     assert "assert_no_alumni_at_all" in failed.stderr
     assert "failing rows: " in failed.stderr and "audit" in failed.stderr
+    # The failing rows were stored by a rerun of that test alone, which kept its artifacts
+    # apart: target/ still describes the whole failed build.
+    results = json.loads((copy / "target" / "run_results.json").read_text(encoding="utf-8"))
+    assert any(r["unique_id"].startswith("model.") for r in results["results"])
+    stored = (copy / "target" / "failing_rows" / "run_results.json").read_text(encoding="utf-8")
+    assert [r["unique_id"] for r in json.loads(stored)["results"]] == [
+        "test.pathways.assert_no_alumni_at_all"]
     assert "published warehouse" in failed.stderr and "unchanged" in failed.stderr
     assert _digest(root / "wh.duckdb") == before
     status = _run(["status"], env, root)
