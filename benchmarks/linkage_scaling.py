@@ -7,8 +7,9 @@ process's maximum resident set).
 For each size the data is generated, ingested and built up to the linkage inputs (dbt, not
 timed). Then:
 
-* pathways: `matching.predict.score` as the dbt Python model runs it (read inputs as Arrow,
-  features, predict with the pool-scaled prior, explanations, reviews, one-to-one);
+* pathways: `matching.predict.score_pairs` then `resolve`, as the dbt Python models run
+  them (read inputs as Arrow, features, predict with the pool-scaled prior, explanations,
+  reviews, one-to-one);
 * bare splink: the same feature tables and model JSON, `linker.inference.predict` only.
 
 Prints a table and one JSON line.
@@ -40,10 +41,11 @@ print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, **extra}}))
 """
 
 PATHWAYS = """
-from matching.predict import score
-from matching.warehouse import read_inputs
+from matching.predict import resolve, score_pairs
+from matching.inputs import read_inputs
 inputs = read_inputs(Path({build!r}))
-result = score(inputs.alumni, inputs.profiles, inputs.educations, Path({model!r}))
+scored = score_pairs(inputs.alumni, inputs.profiles, inputs.educations, Path({model!r}))
+result = resolve(None, scored.pairs)
 extra = {{"links": sum(1 for r in result.column("candidate_rank").to_pylist() if r == 1)}}
 """
 
@@ -53,7 +55,7 @@ from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 from matching.features import alumni_features, profile_features
 from matching.predict import load_model, prior_for_pool
-from matching.warehouse import read_inputs
+from matching.inputs import read_inputs
 logging.getLogger("splink").setLevel(logging.WARNING)
 inputs = read_inputs(Path({build!r}))
 con = duckdb.connect()
@@ -73,7 +75,7 @@ extra = {{"candidate_pairs": con.execute(
 
 COUNT = """
 from matching.explain import blocking_costs
-from matching.warehouse import read_inputs
+from matching.inputs import read_inputs
 inputs = read_inputs(Path({build!r}))
 records = blocking_costs(inputs.alumni, inputs.profiles, inputs.educations, 1.0)
 extra = {{"comparisons": records[-1]["cumulative_comparison_count"]}}

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from matching.features import alumni_features, profile_features
+from matching.inputs import read_inputs
 from matching.predict import (
     CANDIDATE_THRESHOLD,
     linker_for,
@@ -26,8 +27,7 @@ from matching.predict import (
     prior_for_pool,
 )
 from matching.resolve import resolve_one_to_one
-from matching.warehouse import read_inputs
-from pathways.paths import project_root
+from pathways.core.settings import Settings
 
 DEFAULT_BUILD = (Path(__file__).resolve().parent / "out" / "quality_20000x500000" / "build"
                  / "warehouse_build.duckdb")
@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("splink").setLevel(logging.WARNING)
     inputs = read_inputs(args.build)
-    model_path = project_root() / "matching" / "models" / "pathways_match_v1.json"
+    model_path = Settings.from_env().project_root / "matching" / "models" / "pathways_match_v1.json"
     con = duckdb.connect()
     alumni_features(con, inputs.alumni, "alumni_features")
     profile_features(con, inputs.profiles, inputs.educations, "profile_features")

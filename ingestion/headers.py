@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pathways.config import STANDARD_ROSTER_COLUMNS
+from pathways.core.config import STANDARD_ROSTER_COLUMNS
 
 # normalised header -> standard column (documented in README "Roster files").
 SYNONYMS: dict[str, str] = {

@@ -15,10 +15,12 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
+from ingestion.kind import ParseContext, SourceKind
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
 from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
 from ingestion.xlsx import read_xlsx
-from pathways.config import ImportSource
+from pathways.core.config import ImportSource
+from pathways.core.erasure_list import ErasureList
 
 
 def parse_import(path: Path, source: ImportSource) -> ParsedFile:
@@ -55,3 +57,32 @@ def parse_import(path: Path, source: ImportSource) -> ParsedFile:
 def imports_resource(table: pa.Table) -> Iterator[pa.Table]:
     """Third-party rows, unchanged (JSON of the file's own headers), for ``raw.import_rows``."""
     yield table
+
+
+IMPORT_PREFIX = "import:"
+
+
+def _keep_rows(table: pa.Table, erasures: ErasureList, context: ParseContext) -> list[bool]:
+    """Withhold the rows of erased people, by whichever of student id and email the
+    source maps (rows are JSON objects of the file's own headers)."""
+    assert context.import_source is not None
+    sid = context.import_source.columns.get("student_id")
+    email = context.import_source.columns.get("email")
+    keep = []
+    for raw in table.column("_raw").to_pylist():
+        values = json.loads(raw)
+        keep.append(not ((sid and erasures.has_student(values.get(sid)))
+                         or (email and erasures.has_email(values.get(email)))))
+    return keep
+
+
+def _parse(path: Path, context: ParseContext) -> ParsedFile:
+    assert context.import_source is not None
+    return parse_import(path, context.import_source)
+
+
+def import_kind(source_name: str) -> SourceKind:
+    """The kind ``import:<source_name>`` (the source itself comes from the configuration
+    and reaches the parser through its ParseContext)."""
+    return SourceKind(name=IMPORT_PREFIX + source_name, parse=_parse,
+                      resource=imports_resource, keep_rows=_keep_rows)

@@ -1,4 +1,5 @@
-"""Bookkeeping in schema ``ops``: the file ledger (idempotent loads) and the quarantine."""
+"""The file ledger (idempotent loads, superseded submissions) and the quarantine, in
+schema ``ops`` (the tables are defined in pathways.core.ops)."""
 
 from __future__ import annotations
 
@@ -9,76 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.parsed import QuarantinedRow
-
-DDL = """
-create schema if not exists ops;
-create table if not exists ops.file_ledger (
-    file_sha256 varchar,
-    file varchar,
-    kind varchar,
-    institution_id varchar,
-    ingest_id varchar,
-    encoding varchar,
-    rows_read bigint,
-    rows_loaded bigint,
-    rows_quarantined bigint,
-    status varchar,
-    message varchar,
-    ingested_at timestamptz default current_timestamp
-);
-alter table ops.file_ledger add column if not exists submission_key varchar;
-alter table ops.file_ledger add column if not exists superseded_by varchar;
-create table if not exists ops.quarantine (
-    file_sha256 varchar,
-    file varchar,
-    kind varchar,
-    institution_id varchar,
-    ingest_id varchar,
-    source_row bigint,
-    raw_text varchar,
-    reason varchar,
-    quarantined_at timestamptz default current_timestamp
-);
-create table if not exists ops.refresh_runs (
-    run_id varchar primary key,
-    started_at timestamptz,
-    finished_at timestamptz,
-    status varchar,          -- running, succeeded, failed, interrupted
-    failed_step varchar,
-    message varchar,
-    step_seconds json,
-    rows_per_layer json,
-    tests_passed integer,
-    tests_failed integer,
-    tests_warned integer,
-    published boolean default false
-);
-alter table ops.refresh_runs add column if not exists build_fingerprint varchar;
-alter table ops.refresh_runs add column if not exists full_rebuild boolean;
-alter table ops.refresh_runs add column if not exists source_signatures json;
-alter table ops.refresh_runs add column if not exists changed_sources json;
-create table if not exists ops.match_reviews (
-    institution_id varchar not null,
-    student_id varchar not null,
-    profile_id varchar not null,
-    decision varchar not null check (decision in ('yes', 'no')),
-    reviewer varchar,
-    note varchar,
-    source_file varchar,
-    decided_at timestamptz default current_timestamp
-);
-"""
-
-
-def ensure_ops_schema(warehouse: Path) -> None:
-    """Create the ``ops`` bookkeeping tables if the warehouse does not have them yet."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(DDL)
-    finally:
-        con.close()
-
+from pathways.core.ops import ensure_ops_schema
 
 _VERSION_SUFFIX = re.compile(
     r"[\s._-]*(v\d+|version\d+|corrected|correction|revised|final|resend|resubmitted|"
@@ -114,7 +46,7 @@ class Ledger:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        con.execute(DDL)
+        ensure_ops_schema(con)
 
     def _supersede(self, sha256: str, kind: str, institution_id: str | None,
                    key: str) -> None:

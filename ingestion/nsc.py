@@ -10,8 +10,10 @@ import dlt
 import pyarrow as pa
 
 from ingestion.headers import normalise_header
+from ingestion.kind import ParseContext, SourceKind
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
 from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
+from pathways.core.erasure_list import ErasureList
 
 # The 33 columns of the StudentTracker detail report, in order, and their raw names.
 NSC_COLUMNS: dict[str, str] = {
@@ -96,3 +98,13 @@ def parse_nsc(path: Path) -> ParsedFile:
 def nsc_resource(table: pa.Table) -> Iterator[pa.Table]:
     """StudentTracker detail rows (text) for ``raw.nsc_detail``."""
     yield table
+
+
+def _keep_rows(table: pa.Table, erasures: ErasureList, _: ParseContext) -> list[bool]:
+    """Withhold the rows of erased people, by the identifier the institution sent NSC."""
+    return [not erasures.has_student(sid)
+            for sid in table.column("your_unique_identifier").to_pylist()]
+
+
+NSC = SourceKind(name="nsc", parse=lambda path, _: parse_nsc(path), resource=nsc_resource,
+                 keep_rows=_keep_rows)

@@ -22,8 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ingestion.kind import SourceKind
 from ingestion.parsed import ParsedFile, QuarantinedRow
 from ingestion.textfiles import FileRefused
+from pathways.core.db import connect_scratch
 
 _LOCATION = pa.struct([("city", pa.string()), ("state", pa.string())])
 EDUCATION = pa.struct([
@@ -77,7 +79,7 @@ def _read_fast(path: Path) -> pa.Table | None:
     """The whole file through DuckDB with the declared columns, or None when any line does
     not fit (then the careful path finds which)."""
     columns = duckdb_columns_sql()
-    con = duckdb.connect()
+    con = connect_scratch()
     try:
         con.execute("set preserve_insertion_order = true")  # row i is line i
         table = con.sql(
@@ -208,3 +210,12 @@ def educations_resource(table: pa.Table) -> Iterator[pa.Table]:
 def positions_resource(table: pa.Table) -> Iterator[pa.Table]:
     """One row per position of a loaded profile line, ``raw.profile_positions``."""
     yield table
+
+
+# Public profiles are not an institution's records: no institution, nothing to erase (the
+# roster row that would link a profile to a person is what erasure removes).
+PROFILES = SourceKind(
+    name="profiles", parse=lambda path, _: parse_profiles(path), resource=profiles_resource,
+    child_resources={"profile_educations": educations_resource,
+                     "profile_positions": positions_resource},
+    needs_institution=False)

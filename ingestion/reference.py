@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import dlt
 
-from pathways.config import ImportsConfig, PathwaysConfig
+from pathways.core.config import ImportsConfig, PathwaysConfig
 
 
 @dlt.source(name="config")

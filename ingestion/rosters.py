@@ -13,6 +13,7 @@ import dlt
 import pyarrow as pa
 
 from ingestion.headers import map_headers
+from ingestion.kind import ParseContext, SourceKind
 from ingestion.parsed import ParsedFile, RecordScreen, parse_date_text, text_table
 from ingestion.textfiles import (
     FileRefused,
@@ -22,7 +23,8 @@ from ingestion.textfiles import (
     sniff_delimiter,
 )
 from ingestion.xlsx import read_xlsx
-from pathways.config import REQUIRED_ROSTER_COLUMNS, STANDARD_ROSTER_COLUMNS, Institution
+from pathways.core.config import REQUIRED_ROSTER_COLUMNS, STANDARD_ROSTER_COLUMNS, Institution
+from pathways.core.erasure_list import ErasureList
 
 DATE_COLUMNS = ("date_of_birth", "graduation_date")
 
@@ -109,3 +111,19 @@ def parse_roster(path: Path, institution: Institution) -> ParsedFile:
 def rosters_resource(table: pa.Table) -> Iterator[pa.Table]:
     """Roster rows (text columns plus lineage columns) for ``raw.rosters``."""
     yield table
+
+
+def _keep_rows(table: pa.Table, erasures: ErasureList, _: ParseContext) -> list[bool]:
+    """Withhold the rows of erased people, by student id or email."""
+    return [not (erasures.has_student(sid) or erasures.has_email(email))
+            for sid, email in zip(table.column("student_id").to_pylist(),
+                                  table.column("email").to_pylist(), strict=True)]
+
+
+def _parse(path: Path, context: ParseContext) -> ParsedFile:
+    assert context.institution is not None  # the runner checks needs_institution
+    return parse_roster(path, context.institution)
+
+
+ROSTER = SourceKind(name="roster", parse=_parse, resource=rosters_resource,
+                    keep_rows=_keep_rows, supersedes=True)

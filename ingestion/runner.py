@@ -1,13 +1,13 @@
-"""Ingest files into the warehouse's ``raw`` schema with dlt, one file at a time.
+"""Ingest files into the build area's ``raw`` schema with dlt.
 
 Each file is hashed, checked against the ledger (the same content twice adds nothing),
-parsed by its kind's reader, loaded with dlt, and recorded in ``ops.file_ledger`` with its
-quarantined rows in ``ops.quarantine``. A refused file loads nothing.
+parsed by its kind's reader (ingestion.sources), loaded with dlt, and recorded in
+``ops.file_ledger`` with its quarantined rows in ``ops.quarantine``. A refused file loads
+nothing.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import uuid
@@ -19,27 +19,17 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
-from ingestion.imports import imports_resource, parse_import
+from ingestion.imports import IMPORT_PREFIX
+from ingestion.kind import ParseContext, SourceKind
 from ingestion.ledger import Ledger, file_sha256, submission_key
-from ingestion.nsc import nsc_resource, parse_nsc
 from ingestion.parsed import ParsedFile
-from ingestion.profiles import (
-    educations_resource,
-    parse_profiles,
-    positions_resource,
-    profiles_resource,
-)
 from ingestion.reference import config_source
-from ingestion.rosters import parse_roster, rosters_resource
+from ingestion.sources import source_kind
 from ingestion.textfiles import FileRefused
-from pathways.config import ImportsConfig, PathwaysConfig, load_imports
-from pathways.erasure import ErasureList
-from pathways.resources import connect
-
-KINDS: tuple[str, ...] = ("roster", "nsc", "profiles", "import:<source>")
-CHILD_RESOURCES = {"profile_educations": educations_resource,
-                   "profile_positions": positions_resource}
-IMPORT_PREFIX = "import:"
+from pathways.core.config import ImportsConfig, PathwaysConfig
+from pathways.core.db import open_build
+from pathways.core.erasure_list import ErasureList
+from pathways.core.errors import PathwaysError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +70,7 @@ class _PendingLoad:
 
     result: FileResult
     path: Path
-    kind: str
+    kind: SourceKind
     institution_id: str | None
     sha: str
     parsed: ParsedFile
@@ -110,7 +100,7 @@ def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
         if rel.parts[0] == "profiles":
             found.append(LandingFile(path, "profiles", None))
         elif len(rel.parts) >= 3 and rel.parts[1] in ("roster", "nsc"):
-            config.get(rel.parts[0])  # unknown institution folder: a clear KeyError
+            config.get(rel.parts[0])  # an unknown institution folder: UnknownInstitution
             found.append(LandingFile(path, rel.parts[1], rel.parts[0]))
         elif len(rel.parts) >= 4 and rel.parts[1] == "imports":
             config.get(rel.parts[0])
@@ -121,12 +111,10 @@ def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
 class Ingestor:
     """Holds one DuckDB connection and one dlt pipeline for a batch of files."""
 
-    def __init__(self, warehouse: Path, config: PathwaysConfig,
-                 imports: ImportsConfig | None = None) -> None:
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, build_db: Path, config: PathwaysConfig, imports: ImportsConfig) -> None:
         self.config = config
-        self.imports = imports if imports is not None else load_imports()
-        self.con = connect(warehouse)
+        self.imports = imports
+        self.con = open_build(build_db)
         self.ledger = Ledger(self.con)
         # dlt hands Arrow tables to DuckDB through Parquet files it deletes after loading:
         # compressing them costs about 0.5 s per million profiles and saves nothing.
@@ -138,7 +126,7 @@ class Ingestor:
             pipeline_name="pathways_raw",
             destination=dlt.destinations.duckdb(self.con),
             dataset_name="raw",
-            pipelines_dir=str(warehouse.parent / ".dlt_pipelines"),
+            pipelines_dir=str(build_db.parent / ".dlt_pipelines"),
         )
         self.ingest_id = uuid.uuid4().hex
 
@@ -154,13 +142,6 @@ class Ingestor:
     def load_reference(self) -> None:
         """Replace raw.institutions and raw.institution_aliases from the configuration."""
         self.pipeline.run(config_source(self.config, self.imports))
-
-    def ingest_file(self, path: Path, kind: str, institution_id: str | None = None) -> FileResult:
-        """Load one file; never raises for bad input, reports it in the result instead."""
-        result, pending = self._prepare(path, kind, institution_id, set())
-        if pending is not None:
-            self._load([pending])
-        return result
 
     def ingest_many(self, files: list[LandingFile],
                     on_file: Callable[[FileResult], None] | None = None,
@@ -200,7 +181,7 @@ class Ingestor:
         refused, or already loaded)."""
         result = FileResult(file=str(path), kind=kind, institution_id=institution_id)
         try:
-            self._check_arguments(path, kind, institution_id)
+            source, context = self._check_arguments(path, kind, institution_id)
             sha = file_sha256(path)
             previous = self.ledger.already_loaded(sha, kind, institution_id)
             if previous or (sha, kind, institution_id) in pending_shas:
@@ -208,26 +189,25 @@ class Ingestor:
                 result.warnings.append(
                     f"same content already loaded from {previous or 'a file of this batch'}")
                 return result, None
-            parsed = self._parse(path, kind, institution_id)
-            erased = self._withhold_erased(parsed, kind, institution_id)
+            parsed = source.parse(path, context)
+            erased = self._withhold_erased(parsed, source, context)
         except FileRefused as exc:
             result.status = "refused"
             result.errors.append(str(exc))
             self._record_refusal(path, kind, institution_id, exc.reason)
             return result, None
-        except (KeyError, ValueError, FileNotFoundError) as exc:
+        except (PathwaysError, ValueError, FileNotFoundError) as exc:
             result.status = "refused"
             result.errors.append(f"{path}: {exc.args[0] if exc.args else exc}")
             return result, None
         pending_shas.add((sha, kind, institution_id))
         table = self._with_lineage(parsed.table, path, sha, institution_id)
-        resource = imports_resource if kind.startswith(IMPORT_PREFIX) else {
-            "roster": rosters_resource, "nsc": nsc_resource, "profiles": profiles_resource}[kind]
         tables: list[tuple[Callable, pa.Table]] = []
         if table.num_rows:
-            tables.append((resource, table))
+            tables.append((source.resource, table))
             tables.extend(
-                (CHILD_RESOURCES[name], self._with_lineage(child, path, sha, institution_id))
+                (source.child_resources[name],
+                 self._with_lineage(child, path, sha, institution_id))
                 for name, child in parsed.children.items() if child.num_rows)
         result.rows_read = parsed.rows_read
         result.rows_loaded = table.num_rows
@@ -240,7 +220,7 @@ class Ingestor:
         result.errors.extend(f"row {q.row}: {q.reason}" for q in parsed.quarantined[:20])
         if len(parsed.quarantined) > 20:
             result.errors.append(f"... and {len(parsed.quarantined) - 20} more in ops.quarantine")
-        return result, _PendingLoad(result, path, kind, institution_id, sha, parsed, tables)
+        return result, _PendingLoad(result, path, source, institution_id, sha, parsed, tables)
 
     def _load(self, batch: list[_PendingLoad]) -> None:
         """One dlt run for the tables of every file in ``batch`` (tables of one resource
@@ -257,66 +237,45 @@ class Ingestor:
         for pending in batch:
             parsed, result = pending.parsed, pending.result
             self.ledger.record(
-                sha256=pending.sha, file=str(pending.path), kind=pending.kind,
+                sha256=pending.sha, file=str(pending.path), kind=pending.kind.name,
                 institution_id=pending.institution_id, ingest_id=self.ingest_id,
                 encoding=parsed.encoding, rows_read=parsed.rows_read,
                 rows_loaded=result.rows_loaded, quarantined=parsed.quarantined,
                 status="loaded", message="; ".join(result.warnings) or None,
-                submission_key=submission_key(pending.path) if pending.kind == "roster"
+                submission_key=submission_key(pending.path) if pending.kind.supersedes
                 else None,
             )
 
     # -- helpers --------------------------------------------------------------------------
-    def _withhold_erased(self, parsed: ParsedFile, kind: str,
-                         institution_id: str | None) -> int:
+    def _withhold_erased(self, parsed: ParsedFile, source: SourceKind,
+                         context: ParseContext) -> int:
         """Drop the rows (loadable or quarantined) of people who asked to be forgotten;
         returns how many. Their absence is counted, never their content."""
-        if kind == "profiles" or institution_id is None:
+        if source.keep_rows is None or context.institution is None:
             return 0
-        erasures = ErasureList(self.con, self.config.get(institution_id))
+        erasures = ErasureList(self.con, context.institution)
         if not erasures:
             return 0
-        rows = parsed.table.to_pylist()
-        if kind == "roster":
-            keep = [not (erasures.has_student(r["student_id"]) or erasures.has_email(r["email"]))
-                    for r in rows]
-        elif kind == "nsc":
-            keep = [not erasures.has_student(r["your_unique_identifier"]) for r in rows]
-        else:
-            source = self.imports.get(kind.removeprefix(IMPORT_PREFIX))
-            sid, email = source.columns.get("student_id"), source.columns.get("email")
-            keep = []
-            for r in rows:
-                values = json.loads(r["_raw"])
-                keep.append(not ((sid and erasures.has_student(values.get(sid)))
-                                 or (email and erasures.has_email(values.get(email)))))
+        keep = source.keep_rows(parsed.table, erasures, context)
         kept_quarantine = [q for q in parsed.quarantined if not erasures.in_text(q.raw)]
         erased = keep.count(False) + len(parsed.quarantined) - len(kept_quarantine)
         parsed.table = parsed.table.filter(pa.array(keep, pa.bool_()))
         parsed.quarantined = kept_quarantine
         return erased
 
-    def _check_arguments(self, path: Path, kind: str, institution_id: str | None) -> None:
-        if kind.startswith(IMPORT_PREFIX):
-            self.imports.get(kind.removeprefix(IMPORT_PREFIX))
-        elif kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-        if kind != "profiles" and not institution_id:
-            raise ValueError(f"--institution is required for {kind} files")
-        if institution_id:
-            self.config.get(institution_id)
+    def _check_arguments(self, path: Path, kind: str,
+                         institution_id: str | None) -> tuple[SourceKind, ParseContext]:
+        """The file's kind and what its parser needs; PathwaysError or FileNotFoundError
+        when the request itself is wrong."""
+        source = source_kind(kind, self.imports)
+        if source.needs_institution and not institution_id:
+            raise PathwaysError(f"--institution is required for {kind} files")
+        institution = self.config.get(institution_id) if institution_id else None
+        import_source = (self.imports.get(kind.removeprefix(IMPORT_PREFIX))
+                         if kind.startswith(IMPORT_PREFIX) else None)
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
-
-    def _parse(self, path: Path, kind: str, institution_id: str | None) -> ParsedFile:
-        if kind == "roster":
-            assert institution_id is not None
-            return parse_roster(path, self.config.get(institution_id))
-        if kind == "nsc":
-            return parse_nsc(path)
-        if kind.startswith(IMPORT_PREFIX):
-            return parse_import(path, self.imports.get(kind.removeprefix(IMPORT_PREFIX)))
-        return parse_profiles(path)
+        return source, ParseContext(institution, import_source)
 
     def _with_lineage(self, table: pa.Table, path: Path, sha: str,
                       institution_id: str | None) -> pa.Table:
@@ -345,3 +304,30 @@ class Ingestor:
                            quarantined=[], status="refused", message=reason)
 
 
+
+
+def ingest_files(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
+                 files: list[LandingFile],
+                 on_progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Load ``files`` into the build area (configuration tables first); ``on_progress(done,
+    total)`` after each file. Bad input is reported in the results, never raised."""
+    done = 0
+
+    def file_done(_: FileResult) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, len(files))
+
+    with Ingestor(build_db, config, imports) as ingestor:
+        ingestor.load_reference()
+        return ingestor.ingest_many(files, file_done)
+
+
+def ingest_landing(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
+                   landing: Path,
+                   on_progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+    """Load every new file of a landing folder (see ``discover``)."""
+    if not landing.is_dir():
+        raise PathwaysError(f"landing folder {landing} does not exist")
+    return ingest_files(build_db, config, imports, discover(landing, config), on_progress)

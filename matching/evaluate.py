@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import duckdb
+from pathways.core.db import connect_build
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99)  # 0.8 is the default
 
@@ -29,12 +29,11 @@ class ThresholdScore:
         return asdict(self)
 
 
-def evaluate(warehouse: Path, truth_csv: Path,
+def evaluate(build_db: Path, truth_csv: Path,
              thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS) -> list[ThresholdScore]:
     """Precision, recall (of findable alumni), F1 and breadth at each threshold, using the
     accepted one-to-one pairs in pii.int_alumni_profiles_matched."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         con.execute(
             "create temp table truth as select institution_id, student_id, "
             "nullif(profile_id, '') as profile_id, profile_findable = 'true' as findable "
@@ -73,8 +72,6 @@ def evaluate(warehouse: Path, truth_csv: Path,
                 round((tp + fp) / n_alumni, 4), round(n_with_profile / n_alumni, 4),
                 round(n_findable / n_alumni, 4)))
         return scores
-    finally:
-        con.close()
 
 
 CURVE_THRESHOLDS: tuple[float, ...] = (
@@ -123,3 +120,12 @@ circle{{fill:#1f77b4}}</style></head><body>
 <table><tr><th>threshold</th><th>precision</th><th>recall</th><th>recall (findable)</th>
 <th>F1</th><th>breadth</th></tr>{rows}</table></body></html>
 """
+
+
+def evaluate_with_chart(build_db: Path, truth_csv: Path, chart: Path) -> list[ThresholdScore]:
+    """``evaluate`` at the default thresholds, and the precision-recall chart over
+    CURVE_THRESHOLDS written to ``chart``."""
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    chart.write_text(pr_chart_html(evaluate(build_db, truth_csv, CURVE_THRESHOLDS)),
+                     encoding="utf-8")
+    return evaluate(build_db, truth_csv)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 from splink.backends.duckdb import DuckDBAPI
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
 from matching.features import alumni_features, profile_features
+from matching.inputs import read_inputs
 from matching.settings import blocking_rules
+from pathways.core.db import connect_scratch
 
 
 def blocking_costs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
@@ -20,7 +22,7 @@ def blocking_costs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     With ``record_sample_proportion`` below 1 Splink estimates from a sample of records.
     """
     logging.getLogger("splink").setLevel(logging.WARNING)
-    con = duckdb.connect()
+    con = connect_scratch()
     alumni_features(con, alumni, "alumni_features")
     profile_features(con, profiles, educations, "profile_features")
     db_api = DuckDBAPI(connection=con)
@@ -30,6 +32,15 @@ def blocking_costs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
         frames, blocking_rules=blocking_rules(), link_type="link_only",
         record_sample_proportion=record_sample_proportion)
     return [dict(r) for r in records]
+
+
+def blocking_costs_in_build(build_db: Path, record_sample_proportion: float = 1.0
+                            ) -> tuple[list[dict], int, int]:
+    """``blocking_costs`` of the build area's alumni and profiles, with how many of each."""
+    inputs = read_inputs(build_db)
+    records = blocking_costs(inputs.alumni, inputs.profiles, inputs.educations,
+                             record_sample_proportion)
+    return records, inputs.alumni.num_rows, inputs.profiles.num_rows
 
 
 def _level_labels(model: dict) -> dict[str, dict[int, str]]:

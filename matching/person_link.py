@@ -30,6 +30,7 @@ from matching.features import normalise_name_sql, register_nicknames
 from matching.resolve import resolve_one_to_one
 from matching.settings import first_name_comparison, last_name_comparison
 from matching.train import regularise
+from pathways.core.db import connect_scratch
 
 PERSON_COLUMNS: tuple[str, ...] = (
     "first_name", "middle_name", "last_name", "former_last_name", "date_of_birth", "email",
@@ -186,7 +187,7 @@ def link(left: Any, right: Any, *, threshold: float = 0.9, model: str | Path | d
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     left_table, right_table = _as_arrow(left, "left"), _as_arrow(right, "right")
     logging.getLogger("splink").setLevel(logging.WARNING)
-    con = duckdb.connect()
+    con = connect_scratch()
     register_nicknames(con)
     for name, table in (("left", left_table), ("right", right_table)):
         con.register(f"_{name}_in", table)

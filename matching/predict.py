@@ -18,6 +18,7 @@ from matching.features import alumni_features, profile_features
 from matching.resolve import resolve_one_to_one
 from matching.term_frequencies import reference_path, register_reference, tf_columns
 from matching.train import metadata_path
+from pathways.core.db import connect_scratch
 
 # Pairs below this probability are not even candidates (keeps review queues short).
 CANDIDATE_THRESHOLD = 0.2
@@ -162,7 +163,7 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     run. When the prior differs from ``previous_prior`` (the
     pool crossed a step of pool_bucket), every pair is scored instead.
     """
-    con = connection or duckdb.connect()
+    con = connection or connect_scratch()
     settings, frozen = _prepare(con, alumni, profiles, educations, model)
     prior = settings.get("probability_two_random_records_match")
     incremental = changed_alumni is not None or changed_profiles is not None
@@ -245,7 +246,7 @@ def resolve(alumni_ids: pa.Table | None, pairs: pa.Table, *,
     alumni_id, profile_id, match_probability, match_weight, explanation, candidate_rank
     (1 = accepted pair, 2 = runner-up kept for review). Pairs of alumni not in
     ``alumni_ids`` (a one-column table of current record ids; None keeps all) are dropped."""
-    con = connection or duckdb.connect()
+    con = connection or connect_scratch()
     con.register("_scored", pairs)
     keep = "true"
     if alumni_ids is not None:
@@ -259,18 +260,3 @@ def resolve(alumni_ids: pa.Table | None, pairs: pa.Table, *,
     return con.sql("select * from _resolved order by institution_id, alumni_id, candidate_rank"
                    ).to_arrow_table()
 
-
-def score(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
-          model: str | Path | dict, *, reviews: pa.Table | None = None,
-          connection: duckdb.DuckDBPyConnection | None = None,
-          candidate_threshold: float = CANDIDATE_THRESHOLD) -> pa.Table:
-    """Score every pair and resolve (``score_pairs`` then ``resolve``). ``alumni`` has
-    record_id, institution_id, graduation_year, program_name and person columns;
-    ``profiles`` has profile_id and person columns; ``educations`` has profile_id,
-    institution_id, end_year, field_of_study. ``reviews`` (alumni_id, profile_id, decision
-    'yes'/'no', reviewer, decided_at) override the model. Splink runs in its own DuckDB
-    connection (in-memory unless given)."""
-    con = connection or duckdb.connect()
-    scored = score_pairs(alumni, profiles, educations, model, connection=con,
-                         candidate_threshold=candidate_threshold)
-    return resolve(None, scored.pairs, reviews=reviews, connection=con)

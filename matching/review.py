@@ -11,7 +11,8 @@ import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
+from pathways.core.db import connect_build
+from pathways.core.ops import ensure_ops_schema
 
 REVIEW_COLUMNS: tuple[str, ...] = (
     "institution_id", "student_id", "profile_id", "match_probability", "match_weight",
@@ -81,17 +82,14 @@ order by alumni.institution_id, matches.match_probability desc, alumni.student_i
 """
 
 
-def export_review(warehouse: Path, out: Path, lower: float, upper: float,
+def export_review(build_db: Path, out: Path, lower: float, upper: float,
                   institution_id: str | None = None) -> int:
     """Write undecided candidate pairs with lower <= probability < upper to a CSV file."""
     if not 0 <= lower < upper <= 1:
         raise ValueError(f"need 0 <= lower < upper <= 1, got {lower} and {upper}")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         rows = con.execute(_EXPORT_SQL, [lower, upper, institution_id, institution_id]
                            ).fetchall()
-    finally:
-        con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -111,7 +109,7 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def import_review(warehouse: Path, path: Path) -> ImportResult:
+def import_review(build_db: Path, path: Path) -> ImportResult:
     """Store reviewers' yes/no decisions from a review CSV in ``ops.match_reviews``.
 
     Rows with an empty decision are skipped. Any invalid row (unknown decision, missing
@@ -147,17 +145,12 @@ def import_review(warehouse: Path, path: Path) -> ImportResult:
                               (row.get("note") or "").strip() or None, str(path)])
     if result.errors:
         return result
-    from ingestion.ledger import ensure_ops_schema
-
-    ensure_ops_schema(warehouse)
-    con = duckdb.connect(str(warehouse))
-    try:
+    with connect_build(build_db) as con:
+        ensure_ops_schema(con)
         if decisions:
             con.executemany(
                 "insert into ops.match_reviews (institution_id, student_id, profile_id, "
                 "decision, reviewer, note, source_file) values (?, ?, ?, ?, ?, ?, ?)",
                 decisions)
-    finally:
-        con.close()
     result.imported = len(decisions)
     return result

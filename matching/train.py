@@ -18,12 +18,14 @@ from splink.backends.duckdb import DuckDBAPI
 
 from matching import settings as model_settings
 from matching.features import alumni_features, profile_features
+from matching.inputs import read_inputs
 from matching.term_frequencies import (
     compute_reference,
     reference_path,
     tf_columns,
     write_reference,
 )
+from pathways.core.db import connect_scratch
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
 
     With at least MIN_CONFIRMED_PAIRS reviewer-confirmed pairs, m probabilities are then
     re-estimated from those labels (u stays from random sampling)."""
-    con = duckdb.connect()
+    con = connect_scratch()
     alumni_features(con, alumni, "alumni_features")
     profile_features(con, profiles, educations, "profile_features")
     db_api = DuckDBAPI(connection=con)
@@ -148,3 +150,11 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
         path.write_text(chart.to_html(inline=True), encoding="utf-8")
         charts.append(path)
     return TrainedModel(model_path, charts, used)
+
+
+def train_from_build(build_db: Path, out_dir: Path, *, seed: int = 42) -> TrainedModel:
+    """Train on the build area's current alumni and profiles (and reviewer-confirmed
+    pairs), writing the model into ``out_dir``."""
+    inputs = read_inputs(build_db)
+    return train(inputs.alumni, inputs.profiles, inputs.educations, out_dir, seed=seed,
+                 confirmed=inputs.confirmed)

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from support import KEY, run_pathways
 
-from pathways.config import PathwaysConfig, load_config
+from pathways.core.config import PathwaysConfig, load_config
+from pathways.core.settings import Settings
 
 
 @pytest.fixture(scope="session")
 def config() -> PathwaysConfig:
-    return load_config()
+    return load_config(Settings.from_env().config_file)
 
 
 @pytest.fixture

@@ -15,3 +15,10 @@ def run_pathways(args: list[str], env: dict[str, str], cwd: Path,
     """Run the installed `pathways` command as a user would."""
     return subprocess.run([str(BIN / "pathways"), *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def ingest_one(ingestor, path: Path, kind: str, institution_id: str | None = None):
+    """Load one file through an open Ingestor, as a landing folder of one file would."""
+    from ingestion.runner import LandingFile
+
+    return ingestor.ingest_many([LandingFile(path, kind, institution_id)])[0]

@@ -19,8 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from support import BIN, run_pathways
 
+from pathways.core.identifiers import direct_identifier_columns
+from pathways.core.settings import Settings
 from pathways.delivery.api import create_app
-from pathways.publish import IDENTIFIER_COLUMN_NAMES, publish
+from pathways.warehouse.publish import publish
 
 pytestmark = pytest.mark.e2e
 
@@ -124,7 +126,7 @@ def test_every_row_is_the_key_institutions_and_holds_no_identifier(api, path):
     assert rows, f"{path} returned no rows"
     for row in rows:
         assert row["institution_id"] == "lakeshore"
-        assert not set(row) & IDENTIFIER_COLUMN_NAMES
+        assert not set(row) & direct_identifier_columns(Settings.from_env().project_root)
 
 
 def test_no_roster_identifier_value_appears_in_any_answer(api):
@@ -292,7 +294,8 @@ def test_the_server_keeps_answering_while_a_refresh_publishes(api, tmp_path):
                         "replace (institution_name || ' v' || ? as institution_name) "
                         "from marts.dim_institutions", [str(version)])
             con.close()
-            publish(build_copy, served, ["northfield", "lakeshore", "riverbend"])
+            publish(build_copy, served, ["northfield", "lakeshore", "riverbend"],
+                    project_root=Settings.from_env().project_root)
             time.sleep(0.3)
         time.sleep(0.5)
         stop.set()

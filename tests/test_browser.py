@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import run_pathways
 
-from pathways.paths import project_root
+from pathways.core.settings import Settings
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-SCREENSHOTS = project_root() / "target" / "screenshots"
+ROOT = Settings.from_env().project_root
+SCREENSHOTS = ROOT / "target" / "screenshots"
 EXPOSURE_ORANGE = (255, 105, 75)  # dbt docs draws exposures in #ff694b
 
 
@@ -66,7 +67,7 @@ def docs_site(e2e_refreshed, tmp_path_factory):
     dbt = Path(sys.executable).parent / "dbt"
     generated = subprocess.run(
         [str(dbt), "docs", "generate", "--static", "--target-path", str(target),
-         "--project-dir", str(project_root()), "--profiles-dir", str(project_root())],
+         "--project-dir", str(ROOT), "--profiles-dir", str(ROOT)],
         env={**env, "PATHWAYS_BUILD_DB": str(root / "build" / "wh_build.duckdb")},
         cwd=root, capture_output=True, text=True, timeout=600)
     assert generated.returncode == 0, generated.stdout[-3000:]

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pathways.config import PathwaysConfig, load_config
+from pathways.core.config import PathwaysConfig, load_config
+from pathways.core.errors import UnknownInstitution
 
 
 def test_configured_institutions_are_valid(config):
@@ -16,7 +17,7 @@ def test_configured_institutions_are_valid(config):
 
 
 def test_unknown_institution_names_the_known_ones(config):
-    with pytest.raises(KeyError, match="northfield"):
+    with pytest.raises(UnknownInstitution, match="northfield"):
         config.get("nowhere")
 
 
@@ -24,7 +25,10 @@ def test_unknown_institution_names_the_known_ones(config):
     ("institution", "message"),
     [
         ({"id": "x", "name": "X", "unitid": "12"}, "six digits"),
-        ({"id": "Bad-Id", "name": "X", "unitid": "123456"}, "lowercase identifier"),
+        ({"id": "Bad-Id", "name": "X", "unitid": "123456"}, "must be a lowercase letter"),
+        ({"id": "9lives", "name": "X", "unitid": "123456"}, "must be a lowercase letter"),
+        ({"id": "école", "name": "X", "unitid": "123456"}, "must be a lowercase letter"),
+        ({"id": "x" * 64, "name": "X", "unitid": "123456"}, "must be a lowercase letter"),
         ({"id": "x", "name": "X", "unitid": "123456", "roster": {"format": "fixed_width"}},
          "need a layout"),
         ({"id": "x", "name": "X", "unitid": "123456",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pathways.changes import EVERY_REFRESH_TAG, source_tables
+from pathways.warehouse.changes import EVERY_REFRESH_TAG, source_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIXES = {"staging": ("stg_",), "intermediate": ("int_",),
@@ -72,9 +72,10 @@ def test_every_mart_column_is_documented(manifest):
 
 
 def test_models_stamped_with_the_refresh_run_on_every_refresh(manifest):
-    """A refresh rebuilds only what descends from a changed source (pathways.changes), plus
-    models tagged every_refresh: any model whose rows depend on the refresh itself (its id,
-    the clock) must carry the tag, or a refresh without new data would skip it."""
+    """A refresh rebuilds only what descends from a changed source
+    (pathways.warehouse.changes), plus models tagged every_refresh: any model whose rows
+    depend on the refresh itself (its id, the clock) must carry the tag, or a refresh
+    without new data would skip it."""
     clock = ("current_refresh_id(", "current_timestamp", "current_date", "now()",
              "get_current_time")
     untagged = [n["name"] for n in _models(manifest)
@@ -95,7 +96,7 @@ def test_every_source_is_known_to_the_change_detection(manifest):
 def test_warnings_keep_their_rows_and_errors_store_none_while_passing(manifest):
     """Warn-severity tests are for people to review: their failing rows are always stored
     in schema audit. Error-severity tests store nothing on a passing build; a failing one
-    is rerun with --store-failures by the refresh (pathways.refresh)."""
+    is rerun with --store-failures by the refresh (pathways.warehouse.refresh)."""
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     warn = {n["name"] for n in tests if n["config"]["severity"].lower() == "warn"}
     storing = {n["name"] for n in tests if n["config"]["store_failures"]}

@@ -14,14 +14,14 @@ from support import KEY
 from support import run_pathways as _run
 
 from matching.evaluate import evaluate
-from pathways.pseudonym import alumni_key
+from pathways.core.identifiers import direct_identifier_columns
+from pathways.core.pseudonym import alumni_key
+from pathways.core.settings import Settings
 
 pytestmark = pytest.mark.e2e
 
 BUILD = "build/wh_build.duckdb"
-IDENTIFIER_COLUMNS = {"student_id", "first_name", "middle_name", "last_name", "former_last_name",
-                      "email", "phone", "phone_digits", "date_of_birth", "street_address",
-                      "postal_code", "profile_id", "ssn"}
+IDENTIFIER_COLUMNS = direct_identifier_columns(Settings.from_env().project_root)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import ingest_one
 
 from ingestion.runner import Ingestor
-from pathways.config import load_config
+from pathways.core.config import load_config, load_imports
+from pathways.core.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FILES = FIXTURES / "files"
@@ -17,11 +19,11 @@ FILES = FIXTURES / "files"
 @pytest.fixture
 def ingest(warehouse):
     config = load_config(FIXTURES / "institutions.yml")
-    with Ingestor(warehouse, config) as ingestor:
+    with Ingestor(warehouse, config, load_imports(Settings.from_env().imports_file)) as ingestor:
         ingestor.load_reference()
 
         def run(name: str, institution: str = "fixture_csv", kind: str = "roster"):
-            return ingestor.ingest_file(FILES / name, kind, institution)
+            return ingest_one(ingestor, FILES / name, kind, institution)
 
         yield run, ingestor.con
 

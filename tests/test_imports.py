@@ -5,16 +5,17 @@ from pydantic import ValidationError
 
 from ingestion.imports import parse_import
 from ingestion.textfiles import FileRefused
-from pathways.config import ImportSource, load_imports
+from pathways.core.config import ImportSource, load_imports
+from pathways.core.settings import Settings
 
 
 def test_shipped_sources_are_valid():
-    names = [s.name for s in load_imports().imports]
+    names = [s.name for s in load_imports(Settings.from_env().imports_file).imports]
     assert names == ["first_destination_survey", "employer_verification"]
 
 
 def test_rows_are_kept_unchanged_and_bad_rows_quarantined(tmp_path):
-    source = load_imports().get("first_destination_survey")
+    source = load_imports(Settings.from_env().imports_file).get("first_destination_survey")
     header = ",".join(f'"{h}"' for h in source.required_headers)
     path = tmp_path / "fds.csv"
     row = dict.fromkeys(source.required_headers, "")
@@ -31,7 +32,7 @@ def test_rows_are_kept_unchanged_and_bad_rows_quarantined(tmp_path):
 
 
 def test_a_file_missing_a_configured_header_is_refused(tmp_path):
-    source = load_imports().get("employer_verification")
+    source = load_imports(Settings.from_env().imports_file).get("employer_verification")
     path = tmp_path / "v.csv"
     path.write_text("EMAIL_ADDR,EMPLOYER\na@b.c,X\n", encoding="utf-8")
     with pytest.raises(FileRefused, match="required column missing for employer_verification: "

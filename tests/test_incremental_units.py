@@ -17,10 +17,11 @@ from matching.term_frequencies import (
     tf_columns_sql,
     write_reference,
 )
-from pathways.changes import SourceTable, build_selection, changed_sources, signatures
-from pathways.fingerprint import build_fingerprint
+from pathways.core.errors import ConfigError
+from pathways.core.settings import Settings
 from pathways.generate import BATCH_PATTERN, _tagged
-from pathways.resources import duckdb_config, duckdb_threads
+from pathways.warehouse.changes import SourceTable, build_selection, changed_sources, signatures
+from pathways.warehouse.fingerprint import build_fingerprint
 
 
 def test_the_prior_steps_so_a_growing_pool_keeps_its_scores():
@@ -64,12 +65,12 @@ def test_the_fingerprint_follows_code_and_configuration(tmp_path):
 def test_duckdb_resources_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PATHWAYS_DUCKDB_THREADS", "3")
     monkeypatch.setenv("PATHWAYS_MEMORY_LIMIT", "2GB")
-    assert duckdb_config() == {"threads": 3, "memory_limit": "2GB"}
+    assert Settings.from_env().duckdb_config() == {"threads": 3, "memory_limit": "2GB"}
     monkeypatch.setenv("PATHWAYS_DUCKDB_THREADS", "many")
-    with pytest.raises(ValueError, match="PATHWAYS_DUCKDB_THREADS"):
-        duckdb_threads()
+    with pytest.raises(ConfigError, match="PATHWAYS_DUCKDB_THREADS"):
+        Settings.from_env()
     monkeypatch.delenv("PATHWAYS_DUCKDB_THREADS")
-    assert duckdb_threads() >= 1
+    assert Settings.from_env().duckdb_threads >= 1
 
 
 def test_a_later_delivery_tags_every_file_name():

@@ -2,8 +2,11 @@ import shutil
 
 import duckdb
 import pytest
+from support import ingest_one
 
 from ingestion.runner import Ingestor, discover
+from pathways.core.config import load_imports
+from pathways.core.settings import Settings
 from pathways.generate import generate
 
 
@@ -12,6 +15,10 @@ def landing(tmp_path_factory, config):
     out = tmp_path_factory.mktemp("landing")
     generate(out, config.institutions[:4], n_alumni=400, n_profiles=3000, seed=3)
     return out
+
+
+def _imports():
+    return load_imports(Settings.from_env().imports_file)
 
 
 def _count(warehouse, sql):
@@ -28,7 +35,7 @@ def test_every_landing_file_is_loaded_once(landing, warehouse, config):
     assert kinds == ["import:employer_verification", "import:first_destination_survey", "nsc",
                      "profiles", "roster"]
     assert not any("_truth" in str(f.path) for f in files)
-    with Ingestor(warehouse, config) as ingestor:
+    with Ingestor(warehouse, config, _imports()) as ingestor:
         ingestor.load_reference()
         first = ingestor.ingest_many(files)
         second = ingestor.ingest_many(files)
@@ -55,9 +62,9 @@ def test_renamed_copy_is_recognised_by_content(landing, warehouse, config, tmp_p
     roster = next(f for f in discover(landing, config) if f.kind == "roster")
     copy = tmp_path / "renamed.csv"
     shutil.copy(roster.path, copy)
-    with Ingestor(warehouse, config) as ingestor:
-        assert ingestor.ingest_file(roster.path, "roster", roster.institution_id).status == "loaded"
-        again = ingestor.ingest_file(copy, "roster", roster.institution_id)
+    with Ingestor(warehouse, config, _imports()) as ingestor:
+        assert ingest_one(ingestor, roster.path, "roster", roster.institution_id).status == "loaded"
+        again = ingest_one(ingestor, copy, "roster", roster.institution_id)
     assert again.status == "skipped"
     assert str(roster.path) in again.warnings[0]
 
@@ -69,11 +76,11 @@ def test_refused_and_quarantined_files_are_recorded(warehouse, config, tmp_path)
     header = ("student_id,first_name,last_name,program_cip,degree_level,graduation_date")
     mixed.write_text(f"{header}\r\n001,Ann,Lee,11.0701,BS,2020-05-15\r\n002,Bo\r\n",
                      encoding="utf-8")
-    with Ingestor(warehouse, config) as ingestor:
-        bad = ingestor.ingest_file(refused, "roster", "northfield")
-        ok = ingestor.ingest_file(mixed, "roster", "northfield")
-        unknown = ingestor.ingest_file(mixed, "roster", "atlantis")
-        no_institution = ingestor.ingest_file(mixed, "roster", None)
+    with Ingestor(warehouse, config, _imports()) as ingestor:
+        bad = ingest_one(ingestor, refused, "roster", "northfield")
+        ok = ingest_one(ingestor, mixed, "roster", "northfield")
+        unknown = ingest_one(ingestor, mixed, "roster", "atlantis")
+        no_institution = ingest_one(ingestor, mixed, "roster", None)
     assert bad.status == "refused"
     assert "required column missing: last_name, program_cip" in bad.errors[0]
     assert (ok.status, ok.rows_read, ok.rows_loaded, ok.rows_quarantined) == ("loaded", 2, 1, 1)
@@ -90,8 +97,8 @@ def test_ingest_sends_no_telemetry(landing, config, tmp_path):
     from dlt.common.runtime import anon_tracker
 
     roster = next(f for f in discover(landing, config) if f.kind == "roster")
-    with Ingestor(tmp_path / "w.duckdb", config) as ingestor:
-        assert ingestor.ingest_file(roster.path, "roster", roster.institution_id).status == "loaded"
+    with Ingestor(tmp_path / "w.duckdb", config, _imports()) as ingestor:
+        assert ingest_one(ingestor, roster.path, "roster", roster.institution_id).status == "loaded"
     # dlt's anonymous tracker was never started: no endpoint, no thread posting events.
     assert anon_tracker._ANON_TRACKER_ENDPOINT is None
     assert anon_tracker._THREAD_POOL is None

@@ -11,7 +11,7 @@ from matching.features import (
 from matching.resolve import resolve_one_to_one
 from matching.settings import blocking_rules, settings
 from matching.train import regularise
-from pathways.pseudonym import alumni_key
+from pathways.core.pseudonym import alumni_key
 
 
 def test_nicknames_share_a_formal_name():

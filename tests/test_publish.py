@@ -141,7 +141,8 @@ def test_a_mart_leaking_identifiers_is_never_published(project):
 
 def test_publish_refuses_identifiers_itself(tmp_path):
     """The publish-time gate on its own, on a crafted build database."""
-    from pathways.publish import PrivacyViolation, publish
+    from pathways.core.settings import Settings
+    from pathways.warehouse.publish import PrivacyViolation, publish
 
     build = tmp_path / "build.duckdb"
     con = duckdb.connect(str(build))
@@ -155,14 +156,14 @@ def test_publish_refuses_identifiers_itself(tmp_path):
     con.close()
     warehouse = tmp_path / "wh.duckdb"
     with pytest.raises(PrivacyViolation) as error:
-        publish(build, warehouse, ["u"])
+        publish(build, warehouse, ["u"], project_root=Settings.from_env().project_root)
     assert str(error.value) == ("marts.bad.last_name is named like a direct identifier; "
                                 "marts.bad.contact holds 1 roster identifier values")
     assert not warehouse.exists() and not list(tmp_path.glob("*.publishing"))
     con = duckdb.connect(str(build))
     con.execute("drop table marts.bad")
     con.close()
-    assert publish(build, warehouse, ["u"]) == ["ok"]
+    assert publish(build, warehouse, ["u"], project_root=Settings.from_env().project_root) == ["ok"]
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select * from inst_u.ok").fetchall() == [("u", 3)]
     con.close()

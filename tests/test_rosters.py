@@ -5,7 +5,7 @@ import pytest
 from ingestion.parsed import parse_date_text
 from ingestion.rosters import parse_roster
 from ingestion.textfiles import FileRefused
-from pathways.config import STANDARD_ROSTER_COLUMNS, Institution
+from pathways.core.config import STANDARD_ROSTER_COLUMNS, Institution
 
 HEADER = ",".join(STANDARD_ROSTER_COLUMNS)
 

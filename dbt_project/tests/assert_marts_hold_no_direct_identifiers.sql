@@ -13,11 +13,7 @@
 -- depends_on: {{ ref('agg_outcomes_history') }}
 -- depends_on: {{ ref('dim_institutions') }}
 
-{% set identifier_names = [
-    'student_id', 'first_name', 'middle_name', 'last_name', 'former_last_name', 'full_name',
-    'email', 'phone', 'phone_digits', 'date_of_birth', 'street_address', 'postal_code',
-    'ssn', 'social_security_number', 'profile_id', 'your_unique_identifier'
-] %}
+{% set identifier_names = var('direct_identifier_columns') %}
 
 with
 

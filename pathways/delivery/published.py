@@ -11,19 +11,21 @@ started with.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
+from pathways.core.db import connect_scratch, quote_literal
+from pathways.core.errors import WarehouseUnavailable
+from pathways.core.settings import Settings
 
-class WarehouseUnavailable(RuntimeError):
-    """No published warehouse exists yet (or it cannot be opened)."""
+__all__ = ["PublishedWarehouse", "WarehouseUnavailable"]
 
 
 @dataclass
@@ -61,13 +63,12 @@ class PublishedWarehouse:
         return cursor
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        config: dict[str, Any] = {}
+        settings = Settings.from_env()
         if self.threads:
-            config["threads"] = self.threads
-        con = duckdb.connect(":memory:", config=config)
-        literal = "'" + str(self.path).replace("'", "''") + "'"
+            settings = dataclasses.replace(settings, duckdb_threads=self.threads)
+        con = connect_scratch(settings)
         try:
-            con.execute(f"attach {literal} as warehouse (read_only)")
+            con.execute(f"attach {quote_literal(self.path)} as warehouse (read_only)")
         except duckdb.Error as error:
             con.close()
             raise WarehouseUnavailable(f"cannot open {self.path}: {error}") from error

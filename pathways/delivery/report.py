@@ -20,16 +20,13 @@ import altair as alt
 import duckdb
 import vl_convert
 
+from pathways.core.errors import UnknownInstitution
 from pathways.delivery import queries
 from pathways.delivery.published import PublishedWarehouse
 from pathways.delivery.queries import Breakdown, Filters
 
 TOP = 15
 PALETTE = {"employment": "#1f6f8b", "further": "#e07a1f", "breadth": "#4c9a2a"}
-
-
-class UnknownInstitution(LookupError):
-    """The published warehouse has no such institution."""
 
 
 @dataclass

@@ -3,7 +3,8 @@ the API over the warehouse and key store that PATHWAYS_WAREHOUSE / PATHWAYS_API_
 
 from __future__ import annotations
 
+from pathways.core.settings import Settings
 from pathways.delivery.api import create_app
-from pathways.paths import api_keys_path, warehouse_path
 
-app = create_app(warehouse_path(), api_keys_path())
+_settings = Settings.from_env()
+app = create_app(_settings.warehouse, _settings.api_keys)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from pathways.config import Institution
+from pathways.core.config import Institution
 from pathways.generate.people import SEARCH_DATE, Alumnus, World
 from pathways.generate.writers import (
     ROSTER_YEAR_RANGES,

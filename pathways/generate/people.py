@@ -16,7 +16,7 @@ from datetime import date
 from faker.providers.person.en_US import Provider as PersonProvider
 from nicknames import NickNamer
 
-from pathways.config import Institution
+from pathways.core.config import Institution
 from pathways.generate import catalog
 
 SEARCH_DATE = date(2026, 10, 1)  # the "as of" date of the demo world (NSC search date)

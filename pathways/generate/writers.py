@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from pathways.config import STANDARD_ROSTER_COLUMNS, Institution
+from pathways.core.config import STANDARD_ROSTER_COLUMNS, Institution
 from pathways.generate import catalog
 from pathways.generate.people import (
     LAST_GRAD_YEAR,

@@ -15,20 +15,27 @@ is rescored.
 
 import pyarrow as pa
 
+from matching.incremental import merge_scored_pairs
 from matching.predict import score_pairs
-from pathways.paths import project_root
-from pathways.resources import connect
+from pathways.core.db import connect_scratch
+from pathways.core.settings import Settings
 
 ALUMNI_COLUMNS = (
     "alumni_record_id as record_id, institution_id, first_name, middle_name, last_name, "
     "former_last_name, email, city, state, postal_code, graduation_year, program_name"
 )
+SCHEMA = pa.schema([
+    ("alumni_id", pa.string()), ("profile_id", pa.string()),
+    ("institution_id", pa.string()), ("match_probability", pa.float64()),
+    ("match_weight", pa.float64()), ("explanation", pa.string()),
+    ("_scored_through", pa.timestamp("us", tz="UTC")), ("_prior", pa.float64()),
+])
 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key="alumni_id",
                incremental_strategy="delete+insert", on_schema_change="fail")
-    model_path = project_root() / dbt.config.get("match_model")
+    model_path = Settings.from_env().project_root / dbt.config.get("match_model")
     alumni_rel = dbt.ref("int_alumni_deduplicated")
     profiles_rel = dbt.ref("int_profiles_deduplicated")
     latest = [rel.aggregate("max(_ingested_at)").fetchall()[0][0]
@@ -46,83 +53,32 @@ def model(dbt, session):
     if dbt.is_incremental:
         since, previous_prior = session.sql(
             f"select max(_scored_through), any_value(_prior) from {dbt.this}").fetchall()[0]
-    con = connect()
-    if since is None:
-        scored = score_pairs(alumni, profiles, educations, model_path, connection=con)
-        con.register("_pairs", scored.pairs)
-        result = "select * from _pairs"
-    else:
-        changed_alumni = alumni_rel.filter(f"_ingested_at > '{since}'").project(
-            "alumni_record_id as record_id").to_arrow_table()
-        changed_profiles = profiles_rel.filter(f"_ingested_at > '{since}'").project(
-            "profile_id as record_id").to_arrow_table()
-        previous = session.sql(
-            f"select alumni_id, profile_id, institution_id, match_probability, "
-            f"match_weight, explanation from {dbt.this}").to_arrow_table()
-        scored = score_pairs(alumni, profiles, educations, model_path, connection=con,
-                             changed_alumni=changed_alumni, changed_profiles=changed_profiles,
-                             previous_prior=previous_prior)
-        if not scored.incremental:  # every pair was rescored: every alumnus is touched
-            changed_alumni = alumni.select(["record_id"])
-        for name, table in (("_pairs", scored.pairs), ("_previous", previous),
-                            ("_changed_alumni", changed_alumni),
-                            ("_changed_profiles", changed_profiles), ("_alumni", alumni)):
-            con.register(name, table)
-        result = """
-            with touched as (
-                select record_id as alumni_id from _changed_alumni
-                union select alumni_id from _previous
-                where alumni_id not in (select record_id from _alumni)
-                union select alumni_id from _previous
-                where profile_id in (select record_id from _changed_profiles)
-                union select alumni_id from _pairs
-            ),
-            kept as (
-                select * from _previous
-                where alumni_id in (select alumni_id from touched)
-                    and alumni_id in (select record_id from _alumni)
-                    and alumni_id not in (select record_id from _changed_alumni)
-                    and profile_id not in (select record_id from _changed_profiles)
-            ),
-            scored as (
-                select * from _pairs
-                union all by name
-                select * from kept
-            ),
-            emptied as (
-                select
-                    touched.alumni_id,
-                    null::varchar as profile_id,
-                    coalesce(_alumni.institution_id, split_part(touched.alumni_id, '|', 1))
-                        as institution_id,
-                    null::double as match_probability,
-                    null::double as match_weight,
-                    null::varchar as explanation
-                from touched
-                left join _alumni on touched.alumni_id = _alumni.record_id
-                where touched.alumni_id not in (select alumni_id from scored)
-            )
-            select * from scored
-            union all by name
-            select * from emptied
-        """
-    table = con.sql(f"""
-        select
-            alumni_id,
-            profile_id,
-            institution_id,
-            match_probability,
-            match_weight,
-            explanation,
-            ?::timestamptz as _scored_through,
-            ?::double as _prior
-        from ({result})
-        order by alumni_id, profile_id
-    """, params=[seen, scored.prior]).to_arrow_table()
-    con.close()
-    return table.cast(pa.schema([
-        ("alumni_id", pa.string()), ("profile_id", pa.string()),
-        ("institution_id", pa.string()), ("match_probability", pa.float64()),
-        ("match_weight", pa.float64()), ("explanation", pa.string()),
-        ("_scored_through", pa.timestamp("us", tz="UTC")), ("_prior", pa.float64()),
-    ]))
+    con = connect_scratch()
+    try:
+        if since is None:
+            scored = score_pairs(alumni, profiles, educations, model_path, connection=con)
+            pairs = scored.pairs
+        else:
+            changed_alumni = alumni_rel.filter(f"_ingested_at > '{since}'").project(
+                "alumni_record_id as record_id").to_arrow_table()
+            changed_profiles = profiles_rel.filter(f"_ingested_at > '{since}'").project(
+                "profile_id as record_id").to_arrow_table()
+            previous = session.sql(
+                f"select alumni_id, profile_id, institution_id, match_probability, "
+                f"match_weight, explanation from {dbt.this}").to_arrow_table()
+            scored = score_pairs(alumni, profiles, educations, model_path, connection=con,
+                                 changed_alumni=changed_alumni,
+                                 changed_profiles=changed_profiles,
+                                 previous_prior=previous_prior)
+            if not scored.incremental:  # every pair was rescored: every alumnus is touched
+                changed_alumni = alumni.select(["record_id"])
+            pairs = merge_scored_pairs(scored.pairs, previous, alumni, changed_alumni,
+                                       changed_profiles)
+    finally:
+        con.close()
+    n = pairs.num_rows
+    table = pairs.select(list(SCHEMA.names[:6])).cast(pa.schema(list(SCHEMA)[:6]))
+    for name, value in (("_scored_through", seen), ("_prior", scored.prior)):
+        field = SCHEMA.field(name)
+        table = table.append_column(field, pa.repeat(pa.scalar(value, field.type), n))
+    return table.sort_by([("alumni_id", "ascending"), ("profile_id", "ascending")])

@@ -1,12 +1,12 @@
 """One row per alumnus with its pseudonymous key (HMAC-SHA256, secret from env/dlt secrets).
 
 The key, not the student id, is what marts expose. The secret is read at run time by
-pathways.pseudonym and never enters dbt's artifacts.
+pathways.core.pseudonym and never enters dbt's artifacts.
 """
 
 import pyarrow as pa
 
-from pathways.pseudonym import alumni_key, pseudonym_key
+from pathways.core.pseudonym import alumni_key, pseudonym_key
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 
 Write-audit-publish: `dbt build` writes every layer into the build database and runs every
 test; only when no model and no error-severity test failed are the marts published to the
-analysts' warehouse (pathways.publish, an atomic file swap). A failed or killed refresh
+analysts' warehouse (pathways.warehouse.publish, an atomic file swap). A failed or killed refresh
 leaves the published warehouse exactly as it was; the next successful refresh publishes
 everything pending. Every refresh is recorded in ``ops.refresh_runs``.
 """
@@ -18,18 +18,20 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.ledger import ensure_ops_schema
-from pathways.changes import (
+from pathways.core.config import PathwaysConfig
+from pathways.core.db import connect_build, connect_published
+from pathways.core.errors import PrivacyViolation
+from pathways.core.ops import ensure_ops_schema
+from pathways.core.settings import Settings
+from pathways.warehouse.changes import (
     build_selection,
     changed_sources,
     signatures,
     source_tables,
 )
-from pathways.config import PathwaysConfig, imports_path
-from pathways.dbt_runner import DbtOutcome, DbtProcess
-from pathways.fingerprint import build_fingerprint
-from pathways.paths import config_path, project_root
-from pathways.publish import PrivacyViolation, publish
+from pathways.warehouse.dbt_runner import DbtOutcome, DbtProcess
+from pathways.warehouse.fingerprint import build_fingerprint
+from pathways.warehouse.publish import publish
 
 # Incremental marts keyed by refresh: rows of refreshes that never published are removed
 # before the next build, so history holds published points in time only.
@@ -57,27 +59,28 @@ def new_run_id() -> str:
 
 
 def _execute(build_db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(build_db))
-    try:
+    """One statement on the build area, connected only for its length: dbt's process
+    needs the file to itself while it builds."""
+    with connect_build(build_db) as con:
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _start(build_db: Path, run_id: str) -> None:
-    ensure_ops_schema(build_db)
-    _execute(build_db, "update ops.refresh_runs set status = 'interrupted', published = false, "
-                       "message = coalesce(message, 'the refresh process ended without finishing') "
-                       "where status in ('running', 'publishing')")
-    existing = {row[0] for row in _execute(
-        build_db, "select table_name from information_schema.tables "
-                  "where table_schema = 'marts'")}
-    for table in HISTORY_TABLES:
-        if table in existing:
-            _execute(build_db, f"delete from marts.{table} where refresh_id not in "
-                               "(select run_id from ops.refresh_runs where published)")
-    _execute(build_db, "insert into ops.refresh_runs (run_id, started_at, status) "
-                       "values (?, current_timestamp, 'running')", [run_id])
+    with connect_build(build_db) as con:
+        ensure_ops_schema(con)
+        con.execute("update ops.refresh_runs set status = 'interrupted', published = false, "
+                    "message = coalesce(message, "
+                    "'the refresh process ended without finishing') "
+                    "where status in ('running', 'publishing')")
+        existing = {row[0] for row in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts'").fetchall()}
+        for table in HISTORY_TABLES:
+            if table in existing:
+                con.execute(f"delete from marts.{table} where refresh_id not in "
+                            "(select run_id from ops.refresh_runs where published)")
+        con.execute("insert into ops.refresh_runs (run_id, started_at, status) "
+                    "values (?, current_timestamp, 'running')", [run_id])
 
 
 def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
@@ -118,20 +121,24 @@ def _finish(build_db: Path, result: RefreshResult) -> None:
 
 
 def run_refresh(
-    *, build_db: Path, warehouse: Path, config: PathwaysConfig, full: bool = False,
+    *, settings: Settings, config: PathwaysConfig, full: bool = False,
     ingest: Callable[[], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
     """Ingest (``ingest()`` returns False when a file was refused), build and test, publish.
 
     Only what descends from a source with new or changed rows since the last successful
-    build is rebuilt and retested (pathways.changes), and incremental models process only
+    build is rebuilt and retested (pathways.warehouse.changes), and incremental models
+    process only
     the new records, unless ``full`` is set or the code, configuration, reference data or
-    model changed since that build (pathways.fingerprint): then everything but the history
-    marts is rebuilt."""
+    model changed since that build (pathways.warehouse.fingerprint): then everything but the
+    history marts is rebuilt. ``settings.build_db`` is built, ``settings.warehouse``
+    published."""
+    build_db, warehouse = settings.build_db, settings.warehouse
     result = RefreshResult(new_run_id())
     _start(build_db, result.run_id)
-    fingerprint = build_fingerprint(project_root(), [config_path(), imports_path()])
+    fingerprint = build_fingerprint(settings.project_root,
+                                    [settings.config_file, settings.imports_file])
     _execute(build_db, "update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
              [fingerprint, result.run_id])
     last, last_sources = _last_build(build_db)
@@ -150,14 +157,14 @@ def run_refresh(
         step_started = time.perf_counter()
 
     # dbt starts now and parses the project while ingest runs; it gets its command after.
-    dbt = DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id})
+    dbt = DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id})
     try:
         if ingest is not None:
             all_loaded = ingest()
             step_done("ingest")
             if not all_loaded:
                 result.message = "some files were refused (see `pathways ingest` output)"
-        sources = signatures(build_db, source_tables(project_root()))
+        sources = signatures(build_db, source_tables(settings.project_root))
         _execute(build_db, "update ops.refresh_runs set source_signatures = ? where run_id = ?",
                  [json.dumps(sources), result.run_id])
         command = ["build"]
@@ -175,7 +182,7 @@ def run_refresh(
         if not result.dbt.success:
             result.status, result.failed_step = "failed", "dbt_build"
             result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
-            _store_failing_rows(build_db, result)
+            _store_failing_rows(settings, result)
             step_done("store_failing_rows")
             return result
         result.status = "publishing"
@@ -183,7 +190,8 @@ def run_refresh(
         try:
             result.published_tables = publish(build_db, warehouse,
                                               [i.id for i in config.institutions],
-                                              result.run_id)
+                                              result.run_id,
+                                              project_root=settings.project_root)
         except PrivacyViolation as exc:
             result.status, result.failed_step = "failed", "publish"
             result.message = f"privacy gate: {exc}"
@@ -200,7 +208,7 @@ def run_refresh(
         _finish(build_db, result)
 
 
-def _store_failing_rows(build_db: Path, result: RefreshResult) -> None:
+def _store_failing_rows(settings: Settings, result: RefreshResult) -> None:
     """Rerun the tests that failed, storing their failing rows in schema audit for people
     to inspect (``result.dbt.failing_rows``). A passing build stores no rows of
     error-severity tests, which saves creating and dropping an audit table per test; the
@@ -210,8 +218,8 @@ def _store_failing_rows(build_db: Path, result: RefreshResult) -> None:
     failed = [node.split(".")[2] for node, _ in result.dbt.failures if node.startswith("test.")]
     if not failed:
         return
-    with DbtProcess(build_db, {"PATHWAYS_REFRESH_ID": result.run_id},
-                    target=project_root() / "target" / "failing_rows") as rerun:
+    with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id},
+                    target=settings.project_root / "target" / "failing_rows") as rerun:
         stored = rerun.run(["test", "--store-failures", "--select", *failed])
     result.dbt.failing_rows.update(stored.failing_rows)
 
@@ -223,19 +231,16 @@ def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:
            f"step_seconds, rows_per_layer, tests_passed, tests_failed, tests_warned, published, "
            f"full_rebuild, changed_sources "
            f"from ops.refresh_runs order by started_at desc limit {int(limit)}")
-    for path in (build_db, warehouse):
+    for path, connect in ((build_db, connect_build), (warehouse, connect_published)):
         if not path.exists():
             continue
         try:
-            con = duckdb.connect(str(path), read_only=True)
+            with connect(path, read_only=True) as con:
+                cursor = con.execute(sql)
+                names = [d[0] for d in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except duckdb.IOException:
             continue  # locked by a running refresh
-        try:
-            cursor = con.execute(sql)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except duckdb.CatalogException:
             return []
-        finally:
-            con.close()
     return []

@@ -1,14 +1,26 @@
-"""Institution configuration: one YAML file describes every customer institution."""
+"""Institution and third-party import configuration: two YAML files, validated.
+
+``config/institutions.yml`` describes every customer institution (roster shape, aliases,
+smallest shareable cell); ``config/imports.yml`` maps third-party sources to the conformed
+outcome model. Their paths come from pathways.core.settings.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from pathways.paths import config_path
+from pathways.core.errors import ConfigError, UnknownImportSource, UnknownInstitution
+
+# One pattern for institution ids everywhere: configuration, folders, API paths, schema
+# names of the published per-institution views (inst_<id>).
+INSTITUTION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+_INSTITUTION_ID = re.compile(INSTITUTION_ID_PATTERN)
+_Model = TypeVar("_Model", bound=BaseModel)
 
 STANDARD_ROSTER_COLUMNS: tuple[str, ...] = (
     "student_id",
@@ -85,8 +97,9 @@ class Institution(BaseModel):
     @field_validator("id")
     @classmethod
     def _id_is_identifier(cls, value: str) -> str:
-        if not value.isidentifier() or value.lower() != value:
-            raise ValueError(f"institution id {value!r} must be a lowercase identifier")
+        if not _INSTITUTION_ID.match(value):
+            raise ValueError(f"institution id {value!r} must be a lowercase letter followed "
+                             "by up to 62 lowercase letters, digits or underscores")
         return value
 
     @field_validator("unitid")
@@ -119,12 +132,13 @@ class PathwaysConfig(BaseModel):
         return self
 
     def get(self, institution_id: str) -> Institution:
-        """The institution with this id, or a KeyError naming the known ids."""
+        """The institution with this id (UnknownInstitution names the configured ones)."""
         for institution in self.institutions:
             if institution.id == institution_id:
                 return institution
         known = ", ".join(i.id for i in self.institutions)
-        raise KeyError(f"unknown institution {institution_id!r}; configured: {known}")
+        raise UnknownInstitution(f"unknown institution {institution_id!r}; configured: "
+                                 f"{known}")
 
 
 CONFORMED_IMPORT_FIELDS: tuple[str, ...] = (
@@ -175,33 +189,41 @@ class ImportsConfig(BaseModel):
     imports: list[ImportSource] = Field(default_factory=list)
 
     def get(self, name: str) -> ImportSource:
+        """The source with this name (UnknownImportSource names the configured ones)."""
         for source in self.imports:
             if source.name == name:
                 return source
         known = ", ".join(s.name for s in self.imports) or "none"
-        raise KeyError(f"unknown import source {name!r}; configured: {known}")
+        raise UnknownImportSource(f"unknown import source {name!r}; configured: {known}")
 
 
-def imports_path() -> Path:
-    """The third-party imports YAML: env PATHWAYS_IMPORTS, default config/imports.yml."""
-    import os
+def _read_yaml(path: Path) -> object:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {error}") from error
 
-    raw = os.environ.get("PATHWAYS_IMPORTS")
-    return Path(raw) if raw else config_path().parent / "imports.yml"
+
+def _validate(model: type[_Model], data: object, path: Path) -> _Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
+            for e in error.errors())
+        raise ConfigError(f"{path}: {problems}") from error
 
 
-def load_imports(path: Path | None = None) -> ImportsConfig:
+def load_imports(path: Path) -> ImportsConfig:
     """Read and validate the third-party imports file (empty when it does not exist)."""
-    path = path or imports_path()
     if not path.exists():
         return ImportsConfig()
-    with path.open(encoding="utf-8") as handle:
-        return ImportsConfig.model_validate(yaml.safe_load(handle) or {})
+    return _validate(ImportsConfig, _read_yaml(path) or {}, path)
 
 
-def load_config(path: Path | None = None) -> PathwaysConfig:
+def load_config(path: Path) -> PathwaysConfig:
     """Read and validate the institutions file."""
-    path = path or config_path()
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return PathwaysConfig.model_validate(data)
+    return _validate(PathwaysConfig, _read_yaml(path), path)

@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from pathways.publish import _literal, _quote
+from pathways.core.db import connect_published, quote_ident, quote_literal
+from pathways.core.errors import WarehouseUnavailable
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,15 @@ def export_institution(warehouse: Path, institution_id: str, out: Path) -> Expor
     """Write ``<table>.parquet`` for every published mart with institution_id, restricted to
     one institution, the same tables in ``<institution_id>.duckdb``, and a manifest.
     Reads only the published warehouse, which holds no direct identifiers."""
+    if not warehouse.exists():
+        raise WarehouseUnavailable(f"no published warehouse at {warehouse}; run "
+                                   "`pathways refresh`")
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{institution_id}.duckdb"
     target.unlink(missing_ok=True)
-    con = duckdb.connect(str(target))
     counts: dict[str, int] = {}
-    try:
-        con.execute(f"attach {_literal(warehouse)} as published (read_only)")
+    with connect_published(target, read_only=False) as con:
+        con.execute(f"attach {quote_literal(warehouse)} as published (read_only)")
         tables = [row[0] for row in con.execute(
             "select distinct table_name from duckdb_columns() where database_name = "
             "'published' and schema_name = 'marts' and column_name = 'institution_id' "
@@ -37,17 +38,15 @@ def export_institution(warehouse: Path, institution_id: str, out: Path) -> Expor
                               "where published").fetchall()[0][0]
         con.execute("create schema marts")
         for table in tables:
-            con.execute(f"create table marts.{_quote(table)} as select * from "
-                        f"published.marts.{_quote(table)} where institution_id = "
-                        f"{_literal(institution_id)}")
+            con.execute(f"create table marts.{quote_ident(table)} as select * from "
+                        f"published.marts.{quote_ident(table)} where institution_id = "
+                        f"{quote_literal(institution_id)}")
             counts[table] = con.execute(
-                f"select count(*) from marts.{_quote(table)}").fetchall()[0][0]
+                f"select count(*) from marts.{quote_ident(table)}").fetchall()[0][0]
             parquet = out / f"{table}.parquet"
-            con.execute(f"copy marts.{_quote(table)} to {_literal(parquet)} "
+            con.execute(f"copy marts.{quote_ident(table)} to {quote_literal(parquet)} "
                         "(format parquet, compression zstd)")
         con.execute("detach published")
-    finally:
-        con.close()
     manifest = out / "manifest.json"
     manifest.write_text(json.dumps({"institution_id": institution_id, "refresh_id": refresh,
                                     "tables": counts}, indent=2) + "\n", encoding="utf-8")

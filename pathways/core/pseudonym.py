@@ -14,11 +14,11 @@ import os
 import secrets
 from pathlib import Path
 
+from pathways.core.errors import MissingPseudonymKey
+
 ENV_VAR = "PATHWAYS_PSEUDONYM_KEY"
 
-
-class MissingPseudonymKey(RuntimeError):
-    pass
+__all__ = ["ENV_VAR", "MissingPseudonymKey", "alumni_key", "ensure_local_key", "pseudonym_key"]
 
 
 def pseudonym_key() -> bytes:

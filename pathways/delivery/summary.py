@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from pathways.core.db import connect_published
 
 SUMMARY_SQL = """
 with
@@ -75,9 +75,6 @@ class InstitutionSummary:
 def institution_summaries(warehouse: Path, names: dict[str, str]) -> list[InstitutionSummary]:
     """One summary per institution, read from the published marts; ``names`` maps
     institution ids to display names."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect_published(warehouse) as con:
         rows = con.execute(SUMMARY_SQL).fetchall()
-    finally:
-        con.close()
     return [InstitutionSummary(row[0], names.get(row[0], row[0]), *row[1:]) for row in rows]

@@ -1,11 +1,12 @@
-"""Reports for people: the error file an institution can act on."""
+"""Reports on one institution from the build area: the error file it can act on, and what
+the latest refresh changed."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-import duckdb
+from pathways.core.db import connect_build
 
 ERROR_COLUMNS: tuple[str, ...] = ("institution_id", "file", "row", "field", "value", "problem",
                                   "raw_text")
@@ -45,21 +46,18 @@ _CHECKS: tuple[str, ...] = (
 )
 
 
-def errors_report(warehouse: Path, institution_id: str) -> list[tuple]:
+def errors_report(build_db: Path, institution_id: str) -> list[tuple]:
     """Every quarantined row, refused file and failed validation of one institution."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         rows: list[tuple] = []
         for sql in _CHECKS:
             rows.extend(con.execute(sql, [institution_id]).fetchall())
-    finally:
-        con.close()
     return sorted(rows, key=lambda r: (str(r[1]), r[2] or 0, str(r[3])))
 
 
-def write_errors_report(warehouse: Path, institution_id: str, out: Path) -> int:
+def write_errors_report(build_db: Path, institution_id: str, out: Path) -> int:
     """Write the error report as CSV; returns the number of problems."""
-    rows = errors_report(warehouse, institution_id)
+    rows = errors_report(build_db, institution_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -121,12 +119,24 @@ order by 1, 2
 """
 
 
+def write_changes_report(build_db: Path, institution_id: str, run_id: str | None,
+                         out: Path | None) -> tuple[str | None, list[tuple]]:
+    """``changes_report``, also written to ``out`` as CSV when given."""
+    run_id, rows = changes_report(build_db, institution_id, run_id)
+    if out is not None and run_id is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CHANGE_COLUMNS)
+            writer.writerows(rows)
+    return run_id, rows
+
+
 def changes_report(build_db: Path, institution_id: str,
                    run_id: str | None = None) -> tuple[str | None, list[tuple]]:
     """What changed for an institution in a refresh (default: the latest published one):
     new alumni, newly found, employer changes and records that vanished."""
-    con = duckdb.connect(str(build_db), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         if run_id is None:
             rows = con.execute("select run_id from ops.refresh_runs where published "
                                "order by started_at desc limit 1").fetchall()
@@ -134,5 +144,3 @@ def changes_report(build_db: Path, institution_id: str,
                 return None, []
             run_id = rows[0][0]
         return run_id, con.execute(_CHANGES_SQL, [institution_id, run_id]).fetchall()
-    finally:
-        con.close()

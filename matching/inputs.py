@@ -1,12 +1,13 @@
-"""Reading linkage inputs from a built warehouse (for training and evaluation outside dbt)."""
+"""Reading linkage inputs from the build area (for training and explaining outside dbt)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
+
+from pathways.core.db import connect_build
 
 ALUMNI_SQL = """
     select
@@ -41,10 +42,9 @@ class LinkageInputs:
     confirmed: pa.Table | None = None  # reviewer-confirmed pairs (alumni_id, profile_id)
 
 
-def read_inputs(warehouse: Path) -> LinkageInputs:
+def read_inputs(build_db: Path) -> LinkageInputs:
     """The three linkage inputs as Arrow, read from the intermediate layer (read-only)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         has_reviews = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'ops' and table_name = 'match_reviews'").fetchall()[0][0]
@@ -54,5 +54,3 @@ def read_inputs(warehouse: Path) -> LinkageInputs:
             educations=con.sql(EDUCATIONS_SQL).to_arrow_table(),
             confirmed=con.sql(CONFIRMED_SQL).to_arrow_table() if has_reviews else None,
         )
-    finally:
-        con.close()

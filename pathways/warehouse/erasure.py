@@ -13,100 +13,38 @@ from __future__ import annotations
 
 import json
 import os
-import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pathways.config import ImportsConfig, Institution
-from pathways.pseudonym import alumni_key, pseudonym_key
-from pathways.resources import connect
-
-ERASURES_DDL = """
-create schema if not exists ops;
-create table if not exists ops.erasures (
-    institution_id varchar not null,
-    alumni_key varchar not null,
-    email_keys varchar[],
-    reason varchar,
-    rows_erased json,
-    requested_at timestamptz default current_timestamp
-);
-"""
-
-
-def _email_key(key: bytes, institution_id: str, email: str) -> str:
-    return alumni_key(key, institution_id, "email:" + email.strip().lower())
-
-
-def id_variants(student_id: str, institution: Institution) -> list[str]:
-    """The ways a student id can appear in files: as given, without leading zeros (a
-    spreadsheet's doing) and padded to the institution's id width."""
-    sid = student_id.strip()
-    variants = {sid, sid.lstrip("0") or "0"}
-    width = institution.roster.student_id_width
-    if width and sid.isdigit():
-        variants.add(sid.zfill(width))
-    return sorted(variants)
-
-
-class ErasureList:
-    """The erased people of one institution, as keyed hashes, for filtering at ingest."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, institution: Institution | None) -> None:
-        self.institution = institution
-        self.keys: set[str] = set()
-        self.email_keys: set[str] = set()
-        self._key: bytes | None = None
-        if institution is None:
-            return
-        con.execute(ERASURES_DDL)
-        for key, emails in con.execute(
-                "select alumni_key, email_keys from ops.erasures where institution_id = ?",
-                [institution.id]).fetchall():
-            self.keys.add(key)
-            self.email_keys.update(emails or [])
-
-    def __bool__(self) -> bool:
-        return bool(self.keys)
-
-    @property
-    def _secret(self) -> bytes:
-        if self._key is None:
-            self._key = pseudonym_key()
-        return self._key
-
-    def has_student(self, student_id: str | None) -> bool:
-        if not self or not student_id or self.institution is None:
-            return False
-        return any(alumni_key(self._secret, self.institution.id, v) in self.keys
-                   for v in id_variants(student_id, self.institution))
-
-    def has_email(self, email: str | None) -> bool:
-        if not self or not email or self.institution is None:
-            return False
-        return _email_key(self._secret, self.institution.id, email) in self.email_keys
-
-    def in_text(self, text: str) -> bool:
-        """Whether any token of a raw row (a quarantined line) is an erased id or email."""
-        if not self:
-            return False
-        tokens = [t for t in re.split(r"[\s,;|\t\"']+", text) if t]
-        return any(self.has_student(t) or ("@" in t and self.has_email(t)) for t in tokens)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
-        [table]).fetchall()[0][0])
+from pathways.core.config import ImportsConfig, Institution, PathwaysConfig
+from pathways.core.db import (
+    connect_build,
+    connect_scratch,
+    quote_ident,
+    quote_literal,
+    table_exists,
+)
+from pathways.core.erasure_list import email_key, id_variants
+from pathways.core.errors import NotBuiltYet
+from pathways.core.ops import ensure_ops_schema
+from pathways.core.pseudonym import alumni_key, pseudonym_key
+from pathways.core.settings import Settings
+from pathways.warehouse.refresh import RefreshResult, run_refresh
 
 
 def _delete(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list) -> int:
-    if not _exists(con, table):
+    """Delete the rows of ``table`` (``schema.name``) matching ``where``, if the table
+    exists; returns how many."""
+    schema, name = table.split(".", 1)
+    if not table_exists(con, schema, name):
         return 0
-    n = con.execute(f"select count(*) from {table} where {where}", params).fetchall()[0][0]
+    qualified = f"{quote_ident(schema)}.{quote_ident(name)}"
+    n = con.execute(f"select count(*) from {qualified} where {where}", params).fetchall()[0][0]
     if n:
-        con.execute(f"delete from {table} where {where}", params)
+        con.execute(f"delete from {qualified} where {where}", params)
     return n
 
 
@@ -115,11 +53,10 @@ def forget(build_db: Path, institution: Institution, imports: ImportsConfig,
     """Erase one student of one institution from the build area; returns rows per table."""
     key = pseudonym_key()
     ids = id_variants(student_id, institution)
-    con = duckdb.connect(str(build_db))
-    try:
-        con.execute(ERASURES_DDL)
+    with connect_build(build_db) as con:
+        ensure_ops_schema(con)
         emails: list[str] = []
-        if _exists(con, "raw.rosters"):
+        if table_exists(con, "raw", "rosters"):
             emails = sorted({row[0].strip().lower() for row in con.execute(
                 "select email from raw.rosters where institution_id = ? and trim(student_id) "
                 "in (select unnest(?)) and email is not null",
@@ -178,18 +115,16 @@ def forget(build_db: Path, institution: Institution, imports: ImportsConfig,
                 con, f"{schema}.{table}", "alumni_key in (select unnest(?))", [person_keys])
         for (table,) in con.execute("select table_name from duckdb_tables() "
                                     "where schema_name = 'audit'").fetchall():
-            con.execute(f'drop table audit."{table}"')  # stored failures are rebuilt
+            con.execute(f"drop table audit.{quote_ident(table)}")  # stored failures are rebuilt
         con.execute(
             "insert into ops.erasures (institution_id, alumni_key, email_keys, reason, "
             "rows_erased) values (?, ?, ?, ?, ?)",
-            [inst, person, [_email_key(key, inst, e) for e in emails], reason,
+            [inst, person, [email_key(key, inst, e) for e in emails], reason,
              json.dumps(counts)])
         for variant_key in person_keys[1:]:
             if variant_key != person:
                 con.execute("insert into ops.erasures (institution_id, alumni_key, email_keys, "
                             "reason) values (?, ?, [], ?)", [inst, variant_key, reason])
-    finally:
-        con.close()
     compact(build_db)
     return counts
 
@@ -198,12 +133,39 @@ def compact(database: Path) -> None:
     """Rewrite a DuckDB file with live data only (deleted rows leave no bytes behind)."""
     fresh = database.with_name(database.name + ".compact")
     fresh.unlink(missing_ok=True)
-    con = connect()
+    con = connect_scratch()
     try:
-        con.execute(f"attach '{database}' as old (read_only)")
-        con.execute(f"attach '{fresh}' as new")
+        con.execute(f"attach {quote_literal(database)} as old (read_only)")
+        con.execute(f"attach {quote_literal(fresh)} as new")
         con.execute("copy from database old to new")
     finally:
         con.close()
     os.replace(fresh, database)
     Path(str(database) + ".wal").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """Rows erased per table, and the refresh that republished without them (if any)."""
+
+    counts: dict[str, int]
+    refresh: RefreshResult | None
+
+    @property
+    def rows_erased(self) -> int:
+        return sum(self.counts.values())
+
+
+def forget_person(settings: Settings, config: PathwaysConfig, imports: ImportsConfig,
+                  institution_id: str, student_id: str, reason: str | None = None, *,
+                  republish: bool = True,
+                  on_progress: Callable[[int, int], None] | None = None) -> Forgotten:
+    """Erase a student from the build area (``forget``) and, with ``republish``, rebuild
+    and publish at once so they leave the marts too."""
+    if not settings.build_db.exists():
+        raise NotBuiltYet(f"no build area at {settings.build_db}: nothing to erase yet")
+    counts = forget(settings.build_db, config.get(institution_id), imports, student_id,
+                    reason)
+    refreshed = (run_refresh(settings=settings, config=config, on_progress=on_progress)
+                 if republish else None)
+    return Forgotten(counts, refreshed)

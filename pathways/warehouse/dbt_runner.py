@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pathways.paths import project_root
-from pathways.resources import THREADS_ENV, duckdb_threads
+from pathways.core.settings import Settings
 
 
 @dataclass
@@ -35,21 +34,34 @@ class DbtOutcome:
     # unique_id -> relation holding the failing rows (schema audit), for failed tests
     failing_rows: dict[str, str] = field(default_factory=dict)
 
+    def failure_summaries(self) -> list[tuple[str, str, str | None]]:
+        """Each failed node, the line of its message that says what went wrong, and the
+        relation holding its failing rows (None when none was stored)."""
+        return [(node, error_line(message), self.failing_rows.get(node))
+                for node, message in self.failures]
+
+
+def error_line(message: str) -> str:
+    """The line of a dbt failure message that says what went wrong (not a caret marker)."""
+    lines = [ln.strip() for ln in message.strip().splitlines()
+             if ln.strip() and set(ln.strip()) - set("^~ ")]
+    errors = [ln for ln in lines if "Error" in ln or "error" in ln]
+    return (errors or lines or ["(no message)"])[-1]
+
 
 class DbtProcess:
-    """One dbt command in its own process (pathways.dbt_worker), started before the
+    """One dbt command in its own process (pathways.warehouse.dbt_worker), started before the
     command is known: the process imports dbt and parses the project at once, while the
     caller does other work (a refresh ingests meanwhile), then runs the command ``run``
     gives it. Use as a context manager: leaving it ends a process that was never run."""
 
-    def __init__(self, build_db: Path, env_vars: dict[str, str] | None = None,
+    def __init__(self, settings: Settings, env_vars: dict[str, str] | None = None,
                  target: Path | None = None) -> None:
-        """``target``: where dbt writes its artifacts (default the project's target/)."""
-        root = project_root()
-        env = dict(os.environ) | (env_vars or {})
-        env.setdefault(THREADS_ENV, str(duckdb_threads()))
-        env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
-        env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
+        """dbt builds ``settings.build_db`` with ``settings``' resource limits; ``target``:
+        where it writes its artifacts (default the project's target/)."""
+        root = settings.project_root
+        env = dict(os.environ) | settings.child_env() | (env_vars or {})
+        env.setdefault("DBT_LOG_PATH", str(settings.build_db.resolve().parent / "logs"))
         # dbt.log records each node's start, result and errors. dbt's default (debug) adds
         # every SQL statement and costs about half a second a build; DBT_LOG_LEVEL_FILE=debug
         # turns it back on.
@@ -57,7 +69,8 @@ class DbtProcess:
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         self.target = target or root / "target"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pathways.dbt_worker", str(root), str(self.target)],
+            [sys.executable, "-m", "pathways.warehouse.dbt_worker", str(root),
+             str(self.target)],
             cwd=Path.cwd(), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
 

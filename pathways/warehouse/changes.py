@@ -8,7 +8,7 @@ last successful refresh built from and rebuilds only what descends from a source
 changed (``dbt build --select source:<name>+``), plus the models stamped with the refresh
 itself (tag ``every_refresh``: the history marts). A node with no changed ancestor would
 be rebuilt from the same rows by the same code (code and configuration changes trigger a
-full rebuild, see pathways.fingerprint), and its tests would see the rows they passed on.
+full rebuild, see pathways.warehouse.fingerprint), and its tests would see the rows they passed on.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import yaml
+
+from pathways.core.db import connect_build, quote_ident
 
 # Models whose rows depend on the refresh itself (its id, its time), not only on sources.
 EVERY_REFRESH_TAG = "every_refresh"
@@ -52,14 +53,13 @@ def source_tables(project_dir: Path) -> list[SourceTable]:
 
 def signatures(build_db: Path, tables: list[SourceTable]) -> dict[str, str]:
     """``source.table`` -> "<rows>:<sum of row hashes>" (or "missing") for each table."""
-    con = duckdb.connect(str(build_db), read_only=True)
-    try:
+    with connect_build(build_db, read_only=True) as con:
         columns: dict[tuple[str, str], list[str]] = {}
         for schema, name, column in con.execute(
                 "select schema_name, table_name, column_name from duckdb_columns() "
                 "where not starts_with(column_name, '_dlt_') "
                 "order by schema_name, table_name, column_index").fetchall():
-            columns.setdefault((schema, name), []).append(f'"{column}"')
+            columns.setdefault((schema, name), []).append(quote_ident(column))
         result = {}
         for table in tables:
             names = columns.get((table.schema, table.identifier))
@@ -68,11 +68,10 @@ def signatures(build_db: Path, tables: list[SourceTable]) -> dict[str, str]:
                 continue
             rows, total = con.execute(
                 f'select count(*), coalesce(sum(hash({", ".join(names)})), 0)::varchar '
-                f'from "{table.schema}"."{table.identifier}"').fetchone()
+                f"from {quote_ident(table.schema)}.{quote_ident(table.identifier)}"
+            ).fetchone()
             result[table.label] = f"{rows}:{total}"
         return result
-    finally:
-        con.close()
 
 
 def changed_sources(current: dict[str, str], previous: dict[str, str]) -> list[str]:

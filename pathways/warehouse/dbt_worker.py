@@ -1,13 +1,13 @@
 """A dbt process that gets ready before it knows its command.
 
-    python -m pathways.dbt_worker PROJECT_DIR TARGET_PATH
+    python -m pathways.warehouse.dbt_worker PROJECT_DIR TARGET_PATH
 
 Imports dbt and parses the project straight away (about 2 s, spent while the refresh is
 still ingesting) and, while no command has come, imports what the Python models import;
 then reads one dbt command as a JSON list from standard input and runs it with the parsed
 manifest, printing dbt's JSON log lines. The exit code is 0 when the command succeeded.
 Closing standard input without a command ends the process. Started by
-pathways.dbt_runner.DbtProcess.
+pathways.warehouse.dbt_runner.DbtProcess.
 """
 
 from __future__ import annotations

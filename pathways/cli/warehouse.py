@@ -1,0 +1,240 @@
+"""Commands that fill and build the warehouse: `ingest`, `refresh`, `status`, `forget`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pathways.cli._shared import (
+    InstitutionOption,
+    OptionalInstitutionOption,
+    console,
+    out,
+    progress,
+    runtime,
+)
+from pathways.cli.delivery import print_summary
+from pathways.core.settings import Settings
+
+
+def _print_results(results: list, as_json: bool) -> None:
+    if as_json:
+        for result in results:
+            out.print(json.dumps(result.to_dict(), ensure_ascii=False), soft_wrap=True)
+        return
+    table = Table("file", "kind", "institution", "read", "loaded", "quarantined", "status")
+    table.columns[0].overflow = "fold"
+    for r in results:
+        colour = {"loaded": "green", "skipped": "yellow", "refused": "red"}[r.status]
+        table.add_row(r.file, r.kind, r.institution_id or "", str(r.rows_read),
+                      str(r.rows_loaded), str(r.rows_quarantined), f"[{colour}]{r.status}")
+    out.print(table)
+    for r in results:
+        for message in r.errors:
+            console.print(f"[red]{r.file}[/red]: {message}" if r.status != "refused"
+                          else f"[red]refused[/red] {message}")
+        for message in r.warnings:
+            console.print(f"[yellow]{r.file}[/yellow]: {message}")
+
+
+def _ingest_landing(ctx: typer.Context, landing: Path, as_json: bool = False) -> list:
+    """Ingest a landing folder with a progress bar (or quietly with ``as_json``)."""
+    from ingestion.runner import ingest_landing
+
+    rt = runtime(ctx)
+    if as_json:
+        return ingest_landing(rt.settings.build_db, rt.config, rt.imports, landing)
+    with progress() as bar:
+        task = bar.add_task("ingest files", total=None)
+        return ingest_landing(
+            rt.settings.build_db, rt.config, rt.imports, landing,
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def ingest(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="One file to load (else --landing).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing folder to scan.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="roster, nsc, profiles or import:<source> (with FILE).")] = None,
+    institution: OptionalInstitutionOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
+) -> None:
+    """Load new files into the build area's raw schema (the same content twice adds nothing).
+
+    Exits 1 when any file was refused; rows quarantined within a loaded file do not fail.
+    """
+    from ingestion.runner import LandingFile, ingest_files
+
+    rt = runtime(ctx)
+    if file is not None:
+        if kind is None:
+            raise typer.BadParameter("--kind is needed with a FILE", param_hint="--kind")
+        results = ingest_files(rt.settings.build_db, rt.config, rt.imports,
+                               [LandingFile(file, kind, institution)])
+    else:
+        landing = landing or Path("landing")
+        if not landing.is_dir():
+            raise typer.BadParameter(f"landing folder {landing} does not exist",
+                                     param_hint="--landing")
+        results = _ingest_landing(ctx, landing, as_json)
+    _print_results(results, as_json)
+    if any(r.status == "refused" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_refresh(settings: Settings, result) -> None:
+    """What a refresh did; exits 1 when it failed."""
+    warehouse, build_db = settings.warehouse, settings.build_db
+    if result.message and result.status == "succeeded":
+        console.print(f"[yellow]{result.message}")
+    if result.status != "succeeded":
+        console.print(f"[red]refresh {result.run_id} failed at {result.failed_step}; the "
+                      f"published warehouse {warehouse} is unchanged.")
+        if result.failed_step == "publish":
+            console.print(f"  [red]{result.message}")
+        for node, line, where in (result.dbt.failure_summaries() if result.dbt else []):
+            console.print(f"  [red]{node}[/red]: {line}"
+                          + (f"\n    failing rows: {where} (in {build_db})" if where else ""))
+        raise typer.Exit(1)
+    dbt = result.dbt
+    if result.full_rebuild:
+        mode = f"full rebuild: {result.full_rebuild_reason}"
+    elif result.changed_sources is None:
+        mode = "incremental"
+    elif result.changed_sources:
+        mode = "incremental; new or changed rows in " + ", ".join(result.changed_sources)
+    else:
+        mode = "incremental; no source changed"
+    out.print(f"Refresh {result.run_id} ({mode}) published {len(result.published_tables)} "
+              f"marts to {warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} "
+              "warned).")
+
+
+def _local_key_warning() -> None:
+    """Create a local pseudonym key when none is configured, and say so."""
+    from pathways.core.pseudonym import ENV_VAR, ensure_local_key
+
+    if ensure_local_key(Path.cwd() / ".dlt" / "secrets.toml"):
+        console.print(f"[yellow]created a local pseudonym key in .dlt/secrets.toml "
+                      f"(set {ENV_VAR} in production; see README)")
+
+
+def refresh(
+    ctx: typer.Context,
+    landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Rebuild every incremental model from all data (history is kept).")
+    ] = False,
+) -> None:
+    """Ingest new files, build and test everything in the build area, and publish the marts
+    only when every model and error-severity test passed (write-audit-publish).
+
+    Only models downstream of a source with new or changed rows are rebuilt and retested,
+    and large models (profiles, their positions and educations, scored pairs) process only
+    the new and changed records. A change to the code, configuration, reference data or
+    linkage model since the last build rebuilds everything."""
+    from pathways.warehouse.refresh import run_refresh
+
+    rt = runtime(ctx)
+    if landing is not None and not landing.is_dir():
+        raise typer.BadParameter(f"landing folder {landing} does not exist",
+                                 param_hint="--landing")
+    _local_key_warning()
+
+    def ingest() -> bool:
+        results = _ingest_landing(ctx, landing)
+        _print_results(results, as_json=False)
+        return not any(r.status == "refused" for r in results)
+
+    with progress() as bar:
+        task = bar.add_task("dbt build (models and tests)", total=None)
+        result = run_refresh(
+            settings=rt.settings, config=rt.config, full=full,
+            ingest=ingest if landing is not None else None,
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    _print_refresh(rt.settings, result)
+    print_summary(rt)
+
+
+def _what_was_built(run: dict) -> str:
+    """Everything, or what descends from the sources that changed."""
+    if run["full_rebuild"]:
+        return "everything"
+    changed = json.loads(run["changed_sources"]) if run["changed_sources"] else None
+    if changed is None:
+        return "incremental"
+    return ("downstream of " + ", ".join(changed)) if changed else "history marts only"
+
+
+def status(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many runs to show.")] = 10,
+) -> None:
+    """Show the latest refreshes: status, steps, tests, and for a failure where it failed."""
+    from pathways.warehouse.refresh import latest_runs
+
+    settings = runtime(ctx).settings
+    runs = latest_runs(settings.build_db, settings.warehouse, limit)
+    if not runs:
+        out.print("no refresh has run yet (or one is running now and holds the build area)")
+        return
+    table = Table("run", "started", "status", "built", "tests passed/failed/warned",
+                  "steps (s)", "published", title="Refreshes")
+    for run in runs:
+        colour = {"succeeded": "green", "failed": "red", "interrupted": "red"}.get(
+            run["status"], "yellow")
+        steps = json.loads(run["step_seconds"]) if run["step_seconds"] else {}
+        table.add_row(run["run_id"], str(run["started_at"])[:19], f"[{colour}]{run['status']}",
+                      _what_was_built(run),
+                      f"{run['tests_passed']}/{run['tests_failed']}/{run['tests_warned']}",
+                      ", ".join(f"{k} {v}" for k, v in steps.items()),
+                      "yes" if run["published"] else "no")
+    out.print(table)
+    for run in runs:
+        if run["status"] in ("failed", "interrupted"):
+            out.print(f"[red]{run['run_id']}[/red] {run['status']} at "
+                      f"{run['failed_step'] or 'an unknown step'}: {run['message']}")
+
+
+def forget(
+    ctx: typer.Context,
+    institution: InstitutionOption,
+    student_id: Annotated[str, typer.Option("--student-id", help="The student's id.")],
+    reason: Annotated[str | None, typer.Option(help="Why (logged in ops.erasures).")] = None,
+    publish: Annotated[bool, typer.Option(
+        help="Rebuild and publish right away so the person leaves the marts too.")] = True,
+) -> None:
+    """Erase a person: their rows leave every layer (raw included), the request is logged
+    in ops.erasures by keyed hash, and every later load withholds them."""
+    from pathways.warehouse.erasure import forget_person
+
+    rt = runtime(ctx)
+    if publish:
+        _local_key_warning()
+    with progress() as bar:
+        task = bar.add_task("erase, then dbt build (models and tests)", total=None)
+        forgotten = forget_person(
+            rt.settings, rt.config, rt.imports, institution, student_id, reason,
+            republish=publish,
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(f"erased {forgotten.rows_erased} rows of {institution} student {student_id!r} "
+              f"from the build area: "
+              + ", ".join(f"{t} {n}" for t, n in forgotten.counts.items() if n))
+    if forgotten.rows_erased == 0:
+        console.print("[yellow]no rows held that student id; the erasure is recorded anyway "
+                      "so later files are withheld")
+    if forgotten.refresh is not None:
+        _print_refresh(rt.settings, forgotten.refresh)
+        print_summary(rt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(refresh)
+    app.command()(status)
+    app.command("forget")(forget)

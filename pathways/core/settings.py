@@ -1,0 +1,117 @@
+"""Every ``PATHWAYS_*`` setting and path in one object, read from the environment once.
+
+A process reads its settings at its entry point (the command line's root callback, the API
+server, a dbt Python model) and hands the paths it needs to library functions, which take
+them as arguments. Nothing below the entry points reads the environment for a path.
+
+| variable | meaning | default |
+|---|---|---|
+| ``PATHWAYS_PROJECT_ROOT`` | the repository (dbt_project.yml, config/) | this checkout |
+| ``PATHWAYS_WAREHOUSE`` | the published warehouse analysts read | warehouse/pathways.duckdb |
+| ``PATHWAYS_BUILD_DB`` | the restricted build area | build/<warehouse>_build.duckdb beside it |
+| ``PATHWAYS_CONFIG`` | the institutions YAML | config/institutions.yml |
+| ``PATHWAYS_IMPORTS`` | the third-party imports YAML | imports.yml beside the institutions file |
+| ``PATHWAYS_API_KEYS`` | the API key store | api_keys.sqlite beside the warehouse |
+| ``PATHWAYS_DUCKDB_THREADS`` | threads per DuckDB connection | every core |
+| ``PATHWAYS_MEMORY_LIMIT`` | memory per DuckDB database before it spills | 8GB |
+| ``PATHWAYS_THREADS`` | dbt models and tests run at once | 4 |
+
+Relative paths are taken from the current directory, as a shell user expects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pathways.core.errors import ConfigError
+
+CHECKOUT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+PROJECT_ROOT_ENV = "PATHWAYS_PROJECT_ROOT"
+WAREHOUSE_ENV = "PATHWAYS_WAREHOUSE"
+BUILD_DB_ENV = "PATHWAYS_BUILD_DB"
+CONFIG_ENV = "PATHWAYS_CONFIG"
+IMPORTS_ENV = "PATHWAYS_IMPORTS"
+API_KEYS_ENV = "PATHWAYS_API_KEYS"
+DUCKDB_THREADS_ENV = "PATHWAYS_DUCKDB_THREADS"
+MEMORY_LIMIT_ENV = "PATHWAYS_MEMORY_LIMIT"
+DBT_THREADS_ENV = "PATHWAYS_THREADS"
+
+DEFAULT_WAREHOUSE = "warehouse/pathways.duckdb"
+DEFAULT_MEMORY_LIMIT = "8GB"
+DEFAULT_DBT_THREADS = 4
+
+
+def _absolute(raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from error
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r} must be at least 1")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and resource limits of one Pathways process."""
+
+    project_root: Path
+    warehouse: Path  # the published file: marts and per-institution views only
+    build_db: Path  # the restricted build area: raw, staging, pii, marts, audit, ops
+    config_file: Path
+    imports_file: Path
+    api_keys: Path
+    duckdb_threads: int
+    memory_limit: str
+    dbt_threads: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings the environment (``os.environ`` unless given) describes."""
+        env = os.environ if environ is None else environ
+        root = Path(env.get(PROJECT_ROOT_ENV) or CHECKOUT_ROOT)
+        warehouse = _absolute(env.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
+        build_db = (_absolute(env[BUILD_DB_ENV]) if env.get(BUILD_DB_ENV)
+                    else warehouse.parent / "build" / f"{warehouse.stem}_build.duckdb")
+        config_file = (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV)
+                       else root / "config" / "institutions.yml")
+        imports_file = (Path(env[IMPORTS_ENV]) if env.get(IMPORTS_ENV)
+                        else config_file.parent / "imports.yml")
+        api_keys = (_absolute(env[API_KEYS_ENV]) if env.get(API_KEYS_ENV)
+                    else warehouse.parent / "api_keys.sqlite")
+        return cls(
+            project_root=root, warehouse=warehouse, build_db=build_db,
+            config_file=config_file, imports_file=imports_file, api_keys=api_keys,
+            duckdb_threads=_positive_int(env, DUCKDB_THREADS_ENV, os.cpu_count() or 1),
+            memory_limit=env.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+            dbt_threads=_positive_int(env, DBT_THREADS_ENV, DEFAULT_DBT_THREADS),
+        )
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """DuckDB settings for every connection Pathways opens."""
+        return {"threads": self.duckdb_threads, "memory_limit": self.memory_limit}
+
+    def child_env(self) -> dict[str, str]:
+        """The variables a child process (dbt) needs to see the same settings."""
+        return {
+            PROJECT_ROOT_ENV: str(self.project_root),
+            WAREHOUSE_ENV: str(self.warehouse),
+            BUILD_DB_ENV: str(self.build_db.resolve()),
+            CONFIG_ENV: str(self.config_file),
+            IMPORTS_ENV: str(self.imports_file),
+            DUCKDB_THREADS_ENV: str(self.duckdb_threads),
+            MEMORY_LIMIT_ENV: self.memory_limit,
+            DBT_THREADS_ENV: str(self.dbt_threads),
+        }
