@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
+from matching.incremental import merge_scored_pairs
 from matching.predict import pool_bucket
 from matching.term_frequencies import (
     REFERENCE_VIEW,
@@ -17,6 +19,7 @@ from matching.term_frequencies import (
     tf_columns_sql,
     write_reference,
 )
+from pathways.core.db import quote_ident, quote_literal
 from pathways.core.errors import ConfigError
 from pathways.core.settings import Settings
 from pathways.generate import BATCH_PATTERN, _tagged
@@ -113,3 +116,55 @@ def test_the_build_selects_what_descends_from_changed_sources():
     assert build_selection(["profiles.profiles", "rosters.rosters"]) == [
         "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh"]
     assert build_selection([]) == ["tag:every_refresh"]
+
+
+def _pairs(rows: list[tuple]) -> pa.Table:
+    names = ("alumni_id", "profile_id", "institution_id", "match_probability", "match_weight",
+             "explanation")
+    return pa.table({name: pa.array([r[i] for r in rows],
+                                    pa.float64() if name.startswith("match_") else pa.string())
+                     for i, name in enumerate(names)})
+
+
+def _ids(values: list[str]) -> pa.Table:
+    return pa.table({"record_id": pa.array(values, pa.string())})
+
+
+def test_merging_incremental_pairs_replaces_exactly_the_touched_alumni():
+    previous = _pairs([("u|a1", "p1", "u", 0.9, 3.0, "kept"),
+                       ("u|a1", "p2", "u", 0.8, 2.0, "stale: p2 changed"),
+                       ("u|a2", "p3", "u", 0.7, 1.0, "stale: a2 changed"),
+                       ("u|a3", "p5", "u", 0.9, 3.0, "a3 left the roster"),
+                       ("u|a4", "p6", "u", 0.9, 3.0, "untouched")])
+    new = _pairs([("u|a1", "p4", "u", 0.95, 4.0, "new")])
+    alumni = pa.table({"record_id": ["u|a1", "u|a2", "u|a4"], "institution_id": ["u"] * 3})
+    merged = merge_scored_pairs(new, previous, alumni, _ids(["u|a2"]), _ids(["p2"]))
+    rows = {(r["alumni_id"], r["profile_id"], r["explanation"]) for r in merged.to_pylist()}
+    assert rows == {("u|a1", "p1", "kept"), ("u|a1", "p4", "new"),
+                    ("u|a2", None, None), ("u|a3", None, None)}
+    emptied = [r for r in merged.to_pylist() if r["profile_id"] is None]
+    assert {r["institution_id"] for r in emptied} == {"u"}
+
+
+def test_merging_with_nothing_changed_touches_no_alumnus():
+    previous = _pairs([("u|a1", "p1", "u", 0.9, 3.0, "kept")])
+    merged = merge_scored_pairs(_pairs([]), previous, pa.table(
+        {"record_id": ["u|a1"], "institution_id": ["u"]}), _ids([]), _ids([]))
+    assert merged.num_rows == 0
+
+
+def test_settings_name_the_build_area_beside_the_published_warehouse(tmp_path):
+    settings = Settings.from_env({"PATHWAYS_WAREHOUSE": str(tmp_path / "wh" / "p.duckdb")})
+    assert settings.build_db == tmp_path / "wh" / "build" / "p_build.duckdb"
+    assert settings.api_keys == tmp_path / "wh" / "api_keys.sqlite"
+    assert settings.imports_file == settings.config_file.parent / "imports.yml"
+    child = Settings.from_env(settings.child_env())
+    assert child == settings
+
+
+def test_quoting_doubles_embedded_quotes():
+    assert quote_ident('we"ird') == '"we""ird"'
+    assert quote_literal("it's") == "'it''s'"
+    con = duckdb.connect()
+    assert con.execute(f"select {quote_literal(chr(39) + 'x')} as {quote_ident('a b')}"
+                       ).fetchall() == [("'x",)]
