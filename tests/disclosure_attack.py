@@ -140,11 +140,13 @@ def _category(row: dict, names: list[str]) -> str:
     return json.dumps([row[name] for name in names])
 
 
-def collect(get: Callable[[str, dict], dict], threshold: int) -> Answers:
+def collect(get: Callable[[str, dict], dict], threshold: int,
+            zero_shown: bool = True) -> Answers:
     """Ask the API every question: ``get(path, params)`` returns the JSON of
     /v1/institutions/<id>/<path>. Filters whose cells are the same set as an earlier
     filter's are asked once per endpoint (the same alumni give the same answer; the API
-    tests check that)."""
+    tests check that). ``zero_shown``: a count of 0 is shown as 0, so a withheld count is
+    not zero (false for the API before the cell-key method, which withheld zeros too)."""
     outcomes = _all_rows(get, "outcomes", {})
     cells = sorted({(row["program_cip"], row["degree_level"], row["graduation_year"])
                     for row in outcomes if row["graduation_year"] is not None},
@@ -157,12 +159,12 @@ def collect(get: Callable[[str, dict], dict], threshold: int) -> Answers:
             index[cell] for cell in cells
             if cell[0] == row["program_cip"] and cell[1] == row["degree_level"]
             and (row["graduation_year"] is None or cell[2] == row["graduation_year"]))
-        _outcome_counts(answers, selected, row)
+        _outcome_counts(answers, selected, row, zero_shown)
     institution = get("", {})
     answers.add("alumni", everything, Shown(institution["n_alumni"]))
     for path in ("history", "match-quality"):
         latest = get(path, {"limit": 1})["rows"][0]
-        _outcome_counts(answers, everything, latest)
+        _outcome_counts(answers, everything, latest, zero_shown)
     programs = [*sorted({cell[0][:length] for cell in cells if cell[0]
                          for length in (2, 5, 7)}), None]
     degrees = [*sorted({cell[1] for cell in cells if cell[1]}), None]
@@ -183,7 +185,8 @@ def collect(get: Callable[[str, dict], dict], threshold: int) -> Answers:
             for selected, params in filters.items():
                 query = params | {"limit": 500} | ({"current_only": "true"} if current else {})
                 body = get(path, query)
-                answers.add(base_family, selected, Shown(body["base"]))
+                answers.add(base_family, selected,
+                            Shown(body["base"], maybe_absent=not zero_shown))
                 if body["base"] is None:
                     continue
                 rows = _all_pages(get, path, query, body)
@@ -210,11 +213,14 @@ def _all_pages(get: Callable[[str, dict], dict], path: str, params: dict,
     return rows
 
 
-def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict) -> None:
+def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict,
+                    zero_shown: bool) -> None:
     """The counts of an outcomes, history or match-quality row (and n_in_field from
     in_field_rate x n_employed, n_further_education from its rate x n_alumni)."""
+    if row.get("suppression") == "complementary":
+        return  # hidden although large: says nothing
     if row.get("is_suppressed"):
-        answers.add("alumni", selected, Shown(None))
+        answers.add("alumni", selected, Shown(None, maybe_absent=True))
         return
     values = dict(row)
     if values.get("n_further_education") is None and row.get("further_education_rate") \
@@ -230,13 +236,14 @@ def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict) -> No
         if value is None and column != "n_alumni" and column not in row:
             continue
         at_least = any(values.get(parent) == value for parent in parents.get(column, []))
-        answers.add(family, selected, Shown(value, at_least=value is not None and at_least))
+        answers.add(family, selected, Shown(value, at_least=value is not None and at_least,
+                                            maybe_absent=not zero_shown))
     if row.get("in_field_rate") is not None and row.get("n_employed"):
         in_field = round(row["in_field_rate"] * row["n_employed"])
         answers.add("in_field", selected,
                     Shown(in_field, at_least=in_field == row["n_employed"]))
     elif row.get("n_employed") and "in_field_rate" in row:
-        answers.add("in_field", selected, Shown(None))
+        answers.add("in_field", selected, Shown(None, maybe_absent=not zero_shown))
 
 
 def _unlisted_categories(answers: Answers) -> None:
