@@ -34,18 +34,8 @@ import duckdb
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from pathways.delivery.queries import _BREAKDOWNS, _POSITIONS, Breakdown
+from pathways.delivery.queries import _BREAKDOWNS, Breakdown
 
-# endpoint path, Breakdown, family of its base
-ENDPOINTS: list[tuple[str, Breakdown, str]] = [
-    ("employers", Breakdown.employers, "outcome_known"),
-    ("occupations", Breakdown.occupations, "outcome_known"),
-    ("industries", Breakdown.industries, "outcome_known"),
-    ("locations/states", Breakdown.states, "located"),
-    ("locations/cities", Breakdown.cities, "located"),
-    ("further-education/colleges", Breakdown.colleges, "alumni"),
-    ("further-education/levels", Breakdown.college_levels, "alumni"),
-]
 OUTCOME_FAMILIES = {"n_alumni": "alumni", "n_found": "found",
                     "n_outcome_known": "outcome_known", "n_employed": "employed",
                     "n_further_education": "further_education"}
@@ -56,6 +46,43 @@ _TRUTH_CONDITIONS = {"alumni": "true", "found": "is_profile_found",
                      "in_field": "first_job_is_in_field", "located": "current_state is not null"}
 
 Cell = tuple[str | None, str | None, int]  # program_cip, degree_level, graduation_year
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A breakdown endpoint of the API: its path, what it counts by, whether it takes
+    current_only, and the family of its base."""
+
+    path: str
+    by: Breakdown
+    positions: bool
+    base_family: str
+
+
+def endpoints(openapi: dict) -> list[Endpoint]:
+    """Every breakdown endpoint the API publishes (tag ``breakdowns``), matched to its
+    Breakdown by the category columns of its rows, so one added later is attacked too."""
+    schemas = openapi["components"]["schemas"]
+    found = []
+    for url, item in openapi["paths"].items():
+        operation = item.get("get", {})
+        if "breakdowns" not in operation.get("tags", []):
+            continue
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        rows = schemas[page["$ref"].split("/")[-1]]["properties"]["rows"]["items"]
+        columns = set(schemas[rows["$ref"].split("/")[-1]]["properties"]) - {
+            "institution_id", "n_alumni", "share"}
+        matches = [by for by, spec in _BREAKDOWNS.items()
+                   if {key.split(" as ")[1] for key in spec.keys} == columns]
+        assert len(matches) == 1, (url, columns, matches)
+        spec = _BREAKDOWNS[matches[0]]
+        condition = spec.base.replace("alumni.", "")
+        family = next((name for name, known in _TRUTH_CONDITIONS.items()
+                       if known == condition), f"base:{condition}")
+        positions = any(p["name"] == "current_only" for p in operation.get("parameters", []))
+        found.append(Endpoint(url.split("{institution_id}/", 1)[1], matches[0], positions,
+                              family))
+    return found
 
 
 @dataclass(frozen=True)
@@ -140,7 +167,7 @@ def _category(row: dict, names: list[str]) -> str:
     return json.dumps([row[name] for name in names])
 
 
-def collect(get: Callable[[str, dict], dict], threshold: int,
+def collect(get: Callable[[str, dict], dict], breakdowns: list[Endpoint], threshold: int,
             zero_shown: bool = True) -> Answers:
     """Ask the API every question: ``get(path, params)`` returns the JSON of
     /v1/institutions/<id>/<path>. Filters whose cells are the same set as an earlier
@@ -177,10 +204,10 @@ def collect(get: Callable[[str, dict], dict], threshold: int,
             filters[selected] = {key: value for key, value in
                                  (("program", program), ("degree_level", degree),
                                   ("cohort", cohort)) if value is not None}
-    for path, by, base_family in ENDPOINTS:
-        spec = _BREAKDOWNS[by]
+    for endpoint in breakdowns:
+        path, spec, base_family = endpoint.path, _BREAKDOWNS[endpoint.by], endpoint.base_family
         names = [key.split(" as ")[1] for key in spec.keys]
-        for current in ((False, True) if spec.source == _POSITIONS else (False,)):
+        for current in ((False, True) if endpoint.positions else (False,)):
             family = path + ("?current_only" if current else "")
             for selected, params in filters.items():
                 query = params | {"limit": 500} | ({"current_only": "true"} if current else {})
@@ -259,8 +286,8 @@ def _unlisted_categories(answers: Answers) -> None:
                             Shown(None, maybe_absent=True))
 
 
-def true_counts(con: duckdb.DuckDBPyConnection, institution_id: str,
-                cells: list[Cell]) -> dict[str, np.ndarray]:
+def true_counts(con: duckdb.DuckDBPyConnection, institution_id: str, cells: list[Cell],
+                breakdowns: list[Endpoint]) -> dict[str, np.ndarray]:
     """The true count of every family in every cell, from the published marts (what the
     attacker is after; only the test knows it)."""
     index = {cell: i for i, cell in enumerate(cells)}
@@ -271,15 +298,18 @@ def true_counts(con: duckdb.DuckDBPyConnection, institution_id: str,
         for program, degree, year, count in rows:
             vector[index[(program, degree, year)]] = count
 
-    for family, condition in _TRUTH_CONDITIONS.items():
+    conditions = _TRUTH_CONDITIONS | {
+        endpoint.base_family: endpoint.base_family.removeprefix("base:")
+        for endpoint in breakdowns if endpoint.base_family.startswith("base:")}
+    for family, condition in conditions.items():
         fill(family, con.execute(f"""
             select program_cip, degree_level, graduation_year, count(*) filter (
                 where {condition}) from marts.dim_alumni
             where institution_id = ? group by all""", [institution_id]).fetchall())
-    for path, by, _ in ENDPOINTS:
-        spec = _BREAKDOWNS[by]
+    for endpoint in breakdowns:
+        path, spec = endpoint.path, _BREAKDOWNS[endpoint.by]
         names = [key.split(" as ")[1] for key in spec.keys]
-        for current in ((False, True) if spec.source == _POSITIONS else (False,)):
+        for current in ((False, True) if endpoint.positions else (False,)):
             condition = spec.condition + (" and facts.is_current" if current else "")
             rows = con.execute(f"""
                 select {", ".join(spec.keys)}, alumni.program_cip, alumni.degree_level,

@@ -401,7 +401,7 @@ DATA_PATHS = ["", "/outcomes", "/employers", "/history", "/match-quality",
 
 
 def test_a_damaged_published_file_fails_health_and_gets_503s_that_name_no_path(api, tmp_path):
-    client, keys, warehouse, _, env = api
+    _, keys, warehouse, _, env = api
     served = tmp_path / "served" / "wh.duckdb"
     served.parent.mkdir()
     shutil.copy(warehouse, served)

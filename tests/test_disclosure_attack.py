@@ -14,6 +14,7 @@ from disclosure_attack import (
     Ranges,
     bound_pins,
     collect,
+    endpoints,
     exact_answers,
     linear_pins,
     ptable_support,
@@ -36,7 +37,10 @@ def attack(e2e_refreshed):
     created = run_pathways(["keys", "create", "--institution", INSTITUTION, "--label",
                             "attacker"], env, root)
     assert created.returncode == 0, created.stderr
-    client = TestClient(create_app(root / "wh.duckdb", root / "keys.sqlite"))
+    app = create_app(root / "wh.duckdb", root / "keys.sqlite")
+    client = TestClient(app)
+    breakdowns = endpoints(app.openapi())
+    assert len(breakdowns) >= 7
     headers = {"Authorization": f"Bearer {created.stdout.strip()}"}
     requests = []
 
@@ -47,10 +51,10 @@ def attack(e2e_refreshed):
         assert response.status_code == 200, response.text
         return response.json()
 
-    answers = collect(get, threshold=10)
+    answers = collect(get, breakdowns, threshold=10)
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     try:
-        truth = true_counts(con, INSTITUTION, answers.cells)
+        truth = true_counts(con, INSTITUTION, answers.cells, breakdowns)
         support = ptable_support(con)
     finally:
         con.close()

@@ -158,13 +158,13 @@ def test_no_shared_mart_shows_a_count_below_the_threshold(built):
 
 def test_second_refresh_adds_history_and_keeps_keys(built):
     root, env, landing, _ = built
-    keys_before = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    keys_before = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     again = _run(["ingest", "--landing", str(landing), "--json"], env, root)
     assert again.returncode == 0, again.stderr
     assert '"status": "skipped"' in again.stdout and '"status": "loaded"' not in again.stdout
     refreshed = _run(["refresh"], env, root)
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-    keys_after = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    keys_after = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     assert keys_before == keys_after
     runs = _query(root, "select institution_id, count(*) from marts.agg_match_quality "
                         "group by institution_id")
