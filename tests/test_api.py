@@ -157,36 +157,112 @@ def _json_values(node):
 
 @pytest.mark.parametrize("path", BREAKDOWNS)
 def test_breakdowns_never_show_a_small_cell(api, path):
-    for params in ({}, {"cohort": 2021}, {"degree_level": "master"}, {"program": "11"}):
+    for params in ({}, {"cohort": 2021}, {"degree_level": "master"}, {"program": "11"},
+                   {"program": "11", "degree_level": "master", "cohort": 2025}):
         body = _get(api, path, limit=500, **params).json()
         smallest = body["min_cell_size"]
         assert smallest >= 1
+        assert "suppressed_categories" not in body
         assert all(row["n_alumni"] >= smallest for row in body["rows"])
-        if body["base"] is None:
+        assert any("cell-key" in note for note in body["notes"])
+        if body["base"] is None or body["base"] == 0:
             assert body["rows"] == []
         else:
             assert body["base"] >= smallest
-            assert all(0 < row["share"] <= 1 for row in body["rows"])
+            assert all(0 < row["share"] <= 1 and row["n_alumni"] <= body["base"]
+                       for row in body["rows"])
+            assert all(row["share"] == round(row["n_alumni"] / body["base"], 4)
+                       for row in body["rows"])
 
 
-def test_employer_counts_match_the_marts(api):
+def _ptable(warehouse: Path) -> list[tuple[int, int | None, int, int, int]]:
+    return _published(warehouse, "select min_count, max_count, min_cell_key, max_cell_key, "
+                                 "perturbation from marts.dim_cell_key_perturbations")
+
+
+def _perturb(count: int, record_keys: list[int], ptable) -> int:
+    """The cell-key method written out again, independently of the API's SQL."""
+    if count == 0:
+        return 0
+    cell_key = sum(record_keys) % 4096
+    (perturbation,) = [d for low, high, first, last, d in ptable
+                       if low <= count <= (high or count) and first <= cell_key <= last]
+    return count + perturbation
+
+
+def test_employer_counts_are_the_marts_counts_perturbed_by_their_record_keys(api):
     _, _, warehouse, _, _ = api
+    ptable = _ptable(warehouse)
     body = _get(api, "employers", degree_level="bachelor", limit=500).json()
-    expected = _published(warehouse, """
-        select p.employer_name, count(distinct p.alumni_key)
-        from marts.fct_alumni_positions as p
-        inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
-        where a.institution_id = 'northfield' and a.degree_level = 'bachelor'
-        group by 1 having count(distinct p.alumni_key) >= 10""")
-    assert body["rows"], "the fixture should have employers of that size"
-    assert {row["employer_name"]: row["n_alumni"] for row in body["rows"]} == dict(expected)
-    withheld = _published(warehouse, """
-        select count(*) from (
-            select p.employer_name from marts.fct_alumni_positions as p
+    known = _published(warehouse, """
+        select count(*), list(record_key) from marts.dim_alumni
+        where institution_id = 'northfield' and degree_level = 'bachelor'
+            and is_outcome_known""")[0]
+    base = _perturb(known[0], known[1], ptable)
+    assert body["base"] == base
+    members = _published(warehouse, """
+        select employer_name, count(*), list(record_key) from (
+            select distinct p.employer_name, a.alumni_key, a.record_key
+            from marts.fct_alumni_positions as p
             inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
             where a.institution_id = 'northfield' and a.degree_level = 'bachelor'
-            group by 1 having count(distinct p.alumni_key) < 10)""")[0][0]
-    assert body["suppressed_categories"] == withheld
+                and p.employer_name is not null)
+        group by 1""")
+    perturbed = {name: min(_perturb(n, keys, ptable), base) for name, n, keys in members}
+    expected = {name: n for name, n in perturbed.items() if n >= 10}
+    assert body["rows"], "the fixture should have employers of that size"
+    assert {row["employer_name"]: row["n_alumni"] for row in body["rows"]} == expected
+    assert body["total"] == len(expected)
+    true = {name: n for name, n, _ in members}
+    assert any(true[name] != n for name, n in expected.items()), "nothing was perturbed"
+    assert max(abs(true[name] - n) for name, n in expected.items()) <= 3
+
+
+def test_the_same_alumni_give_the_same_count_in_every_channel(api):
+    """A cell's n_alumni in /outcomes (perturbed by dbt) is the base of a breakdown over
+    all alumni filtered to that cell (perturbed by the API), whichever filter selects them;
+    the institution's n_alumni is its history's and its match quality's."""
+    outcomes = _get(api, "outcomes", limit=500).json()["rows"]
+    checked = 0
+    for row in outcomes:
+        if row["n_alumni"] is None or row["graduation_year"] is None:
+            continue
+        cell = {"program": row["program_cip"], "degree_level": row["degree_level"],
+                "cohort": row["graduation_year"]}
+        base = _get(api, "further-education/levels", **cell).json()["base"]
+        assert base == row["n_alumni"], cell
+        degrees = {r["degree_level"] for r in outcomes if r["program_cip"] == row["program_cip"]}
+        if degrees == {row["degree_level"]}:  # the same alumni without the degree filter
+            same = {"program": row["program_cip"], "cohort": row["graduation_year"]}
+            assert _get(api, "further-education/colleges", **same).json()["base"] == base
+        checked += 1
+    assert checked >= 3
+    n_alumni = _get(api, "").json()["n_alumni"]
+    assert n_alumni == _get(api, "history", limit=1).json()["rows"][0]["n_alumni"]
+    assert n_alumni == _get(api, "match-quality", limit=1).json()["rows"][0]["n_alumni"]
+    assert n_alumni == _get(api, "further-education/levels").json()["base"]
+
+
+def test_the_same_request_gets_the_same_answer_in_another_process(api):
+    client, keys, warehouse, _, env = api
+    paths = ["/v1/institutions/northfield/employers?degree_level=bachelor&current_only=true",
+             "/v1/institutions/northfield/locations/states?cohort=2021",
+             "/v1/institutions/northfield"]
+    here = [client.get(path, headers=_auth(keys["northfield"])).json() for path in paths]
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from fastapi.testclient import TestClient\n"
+        "from pathways.delivery.api import create_app\n"
+        "client = TestClient(create_app(Path(sys.argv[1]), Path(sys.argv[2])))\n"
+        "headers = {'Authorization': 'Bearer ' + sys.argv[3]}\n"
+        "print(json.dumps([client.get(p, headers=headers).json() for p in sys.argv[4:]]))\n")
+    there = subprocess.run(
+        [str(BIN / "python"), "-c", script, str(warehouse),
+         env["PATHWAYS_API_KEYS"], keys["northfield"], *paths],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert there.returncode == 0, there.stderr
+    assert json.loads(there.stdout) == json.loads(json.dumps(here))
 
 
 def test_outcomes_are_the_suppressed_mart_rows_with_filters(api):
@@ -199,6 +275,9 @@ def test_outcomes_are_the_suppressed_mart_rows_with_filters(api):
     for row in body["rows"]:
         if row["is_suppressed"]:
             assert row["n_alumni"] is None and row["employment_rate"] is None
+        else:
+            assert row["n_alumni"] >= 10
+    assert any("cell-key" in note for note in body["notes"])
     series = _get(api, "outcomes", program="11", degree_level="bachelor", limit=500).json()
     assert all(row["program_cip"].startswith("11.") and row["degree_level"] == "bachelor"
                for row in series["rows"])
@@ -309,3 +388,80 @@ def test_the_server_keeps_answering_while_a_refresh_publishes(api, tmp_path):
     assert len(statuses) > 50
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert name.endswith(" v0 v1 v2 v3 v4")
+
+
+def _damage(path: Path) -> None:
+    """Overwrite 1 KB in every 64 KB after the file header, as a failing disk might."""
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        for offset in range(12_288 + 4_096, size, 65_536):
+            handle.seek(offset)
+            handle.write(bytes(range(256)) * 4)
+
+
+DATA_PATHS = ["", "/outcomes", "/employers", "/history", "/match-quality",
+              "/further-education/colleges"]
+
+
+def test_a_damaged_published_file_fails_health_and_gets_503s_that_name_no_path(api, tmp_path):
+    _, keys, warehouse, _, env = api
+    served = tmp_path / "served" / "wh.duckdb"
+    served.parent.mkdir()
+    shutil.copy(warehouse, served)
+    damaged_client = TestClient(create_app(served, Path(env["PATHWAYS_API_KEYS"])))
+    assert damaged_client.get("/v1/health").json()["status"] == "ok"
+    ok = damaged_client.get("/v1/institutions/northfield/employers",
+                            headers=_auth(keys["northfield"]))
+    assert ok.status_code == 200
+    damaged = tmp_path / "damaged.duckdb"
+    shutil.copy(warehouse, damaged)
+    _damage(damaged)
+    damaged.replace(served)  # a new file, as a publish swaps one in
+    health = damaged_client.get("/v1/health")
+    assert health.status_code == 503
+    assert health.json()["status"] == "damaged"
+    for path in DATA_PATHS:
+        response = damaged_client.get(f"/v1/institutions/northfield{path}",
+                                      headers=_auth(keys["northfield"]))
+        assert response.status_code == 503, (path, response.text)
+        detail = response.json()["detail"]
+        assert "cannot be read" in detail
+        assert "/" not in detail and str(tmp_path) not in response.text
+    assert "/" not in health.json()["detail"]
+    # a good file published over it is served again
+    shutil.copy(warehouse, tmp_path / "good.duckdb")
+    (tmp_path / "good.duckdb").replace(served)
+    assert damaged_client.get("/v1/health").status_code == 200
+
+
+def test_a_file_damaged_from_the_start_is_refused_before_it_answers(api, tmp_path):
+    _, keys, warehouse, _, env = api
+    served = tmp_path / "wh.duckdb"
+    shutil.copy(warehouse, served)
+    _damage(served)
+    damaged_client = TestClient(create_app(served, Path(env["PATHWAYS_API_KEYS"])))
+    for path in DATA_PATHS:
+        response = damaged_client.get(f"/v1/institutions/northfield{path}",
+                                      headers=_auth(keys["northfield"]))
+        assert response.status_code == 503, (path, response.text)
+    assert damaged_client.get("/v1/health").json()["status"] == "damaged"
+    served.write_bytes(b"not a database at all")
+    assert damaged_client.get("/v1/health").json()["status"] == "damaged"
+    response = damaged_client.get("/v1/institutions/northfield/outcomes",
+                                  headers=_auth(keys["northfield"]))
+    assert response.status_code == 503 and str(tmp_path) not in response.text
+
+
+def test_a_missing_warehouse_gets_503s_that_name_no_path(api, tmp_path):
+    _, keys, _, _, env = api
+    missing = tmp_path / "nowhere" / "wh.duckdb"
+    empty_client = TestClient(create_app(missing, Path(env["PATHWAYS_API_KEYS"])))
+    health = empty_client.get("/v1/health")
+    assert health.status_code == 503
+    assert health.json()["status"] == "no_published_warehouse"
+    for path in DATA_PATHS:
+        response = empty_client.get(f"/v1/institutions/northfield{path}",
+                                    headers=_auth(keys["northfield"]))
+        assert response.status_code == 503
+        assert response.json()["detail"].startswith("no published warehouse yet")
+        assert str(tmp_path) not in response.text and "wh.duckdb" not in response.text

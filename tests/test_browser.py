@@ -173,7 +173,9 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
     assert page.locator("section figure svg .mark-rect path, "
                         "section figure svg .mark-rect rect").count() > 20  # bars drawn
 
-    smallest = int(page.inner_text("header p").split("Counts under ")[1].split()[0])
+    header = page.inner_text("header p")
+    assert "perturbed" in header and "cell-key" in header
+    smallest = int(header.split("counts under ")[1].split()[0])
     counted = 0
     for section in page.locator("section").all()[1:7]:  # the breakdowns
         alumni = section.locator("tbody tr td:nth-child(2)").all_text_contents()

@@ -52,7 +52,8 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
                                         "where table_schema = 'marts'")}
     assert marts == {"dim_alumni", "dim_institutions", "fct_alumni_positions",
                      "fct_alumni_further_education", "agg_outcomes_by_program",
-                     "agg_match_quality", "agg_outcomes_history"}
+                     "agg_match_quality", "agg_outcomes_history",
+                     "dim_cell_key_perturbations"}
     # Only marts, refresh history and per-institution views are published.
     schemas = {r[0] for r in _query(root, "select schema_name from information_schema.schemata "
                                           "where catalog_name = 'wh'")}
@@ -124,15 +125,31 @@ def test_positions_are_classified(built):
     assert n_soc / n > 0.95 and n_naics / n > 0.95
 
 
-def test_small_cells_are_suppressed(built):
+def test_no_shared_mart_shows_a_count_below_the_threshold(built):
+    """Every count column of the agg_* marts is null, 0 or at least min_cell_size (10 for
+    every configured institution); suppressed cells show nothing; rates are the ratios of
+    the counts shown."""
     root, _, _, _ = built
+    counts = {"agg_outcomes_by_program": ["n_alumni", "n_found", "n_outcome_known",
+                                          "n_employed", "n_further_education"],
+              "agg_outcomes_history": ["n_alumni", "n_found", "n_outcome_known",
+                                       "n_employed"],
+              "agg_match_quality": ["n_alumni", "n_found", "n_confidence_very_high",
+                                    "n_confidence_high", "n_confidence_moderate",
+                                    "n_below_threshold"]}
+    for table, columns in counts.items():
+        for column in columns:
+            small = _query(root, f"select count(*) from marts.{table} "
+                                 f"where {column} between 1 and 9")[0][0]
+            assert small == 0, f"{table}.{column}"
     leaks = _query(root, """
-        select count(*) from marts.agg_outcomes_by_program as a
-        join (select 'northfield' as institution_id, 10 as min_cell_size
-              union all select 'lakeshore', 10 union all select 'riverbend', 10) as i
-            using (institution_id)
-        where a.is_suppressed and (a.n_alumni is not null or a.employment_rate is not null)
-            or not a.is_suppressed and a.n_alumni < i.min_cell_size
+        select count(*) from marts.agg_outcomes_by_program
+        where is_suppressed and (n_alumni is not null or employment_rate is not null
+                                 or n_found is not null)
+            or not is_suppressed and n_alumni < 10
+            or employment_rate is distinct from round(n_employed / n_outcome_known, 4)
+                and n_outcome_known > 0
+            or n_employed > n_outcome_known or n_outcome_known > n_alumni
     """)[0][0]
     assert leaks == 0
     assert _query(root, "select count(*) from marts.agg_outcomes_by_program "
@@ -141,13 +158,13 @@ def test_small_cells_are_suppressed(built):
 
 def test_second_refresh_adds_history_and_keeps_keys(built):
     root, env, landing, _ = built
-    keys_before = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    keys_before = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     again = _run(["ingest", "--landing", str(landing), "--json"], env, root)
     assert again.returncode == 0, again.stderr
     assert '"status": "skipped"' in again.stdout and '"status": "loaded"' not in again.stdout
     refreshed = _run(["refresh"], env, root)
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-    keys_after = {r[0] for r in _query(root, "select alumni_key from marts.dim_alumni")}
+    keys_after = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     assert keys_before == keys_after
     runs = _query(root, "select institution_id, count(*) from marts.agg_match_quality "
                         "group by institution_id")
@@ -272,6 +289,7 @@ def test_export_holds_one_institution_and_no_identifiers(built, tmp_path):
         columns = {r[0] for r in con.execute("describe select * from read_parquet(?)",
                                              [path]).fetchall()}
         assert not columns & IDENTIFIER_COLUMNS
+        assert "record_key" not in columns
     exported = duckdb.connect(str(tmp_path / "x" / "lakeshore.duckdb"), read_only=True)
     assert exported.execute("select count(*) from marts.dim_alumni").fetchall()[0][0] == (
         _query(root, "select count(*) from marts.dim_alumni "

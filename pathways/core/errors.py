@@ -34,7 +34,11 @@ class NotBuiltYet(PathwaysError):
 
 
 class WarehouseUnavailable(NotBuiltYet):
-    """No published warehouse can be read (missing, or cannot be opened)."""
+    """No published warehouse can be read: missing, or (``damaged``) it cannot be read."""
+
+    def __init__(self, message: str, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 class PrivacyViolation(PathwaysError):

@@ -18,7 +18,12 @@ from pathways.core.errors import MissingPseudonymKey
 
 ENV_VAR = "PATHWAYS_PSEUDONYM_KEY"
 
-__all__ = ["ENV_VAR", "MissingPseudonymKey", "alumni_key", "ensure_local_key", "pseudonym_key"]
+# Record keys for cell-key perturbation (see pathways/delivery/disclosure.py) take this many
+# values; the perturbation table (seeds/cell_key_ptable.csv) covers cell keys 0..4095.
+RECORD_KEY_RANGE = 4096
+
+__all__ = ["ENV_VAR", "RECORD_KEY_RANGE", "MissingPseudonymKey", "alumni_key",
+           "ensure_local_key", "pseudonym_key", "record_key"]
 
 
 def pseudonym_key() -> bytes:
@@ -43,6 +48,18 @@ def alumni_key(key: bytes, institution_id: str, student_id: str) -> str:
     """The pseudonymous key of one alumnus (64 hex characters)."""
     message = f"{institution_id}\x1f{student_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def record_key(key: bytes, alumni_key: str) -> int:
+    """The alumnus's record key for cell-key perturbation: an integer in
+    0..RECORD_KEY_RANGE-1 from a keyed hash of the pseudonymous alumni key.
+
+    Keyed (with the pseudonym secret, under its own label) so that nobody without the
+    secret can compute an alumnus's record key and so undo the perturbation of a count;
+    derived from the alumni key, so it is the same on every refresh. About one alumnus in
+    4,096 shares each value: it identifies no one."""
+    digest = hmac.new(key, f"record-key\x1f{alumni_key}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") % RECORD_KEY_RANGE
 
 
 def ensure_local_key(secrets_file: Path) -> bool:

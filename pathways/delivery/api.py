@@ -5,11 +5,15 @@ their assets from the package, not a CDN) serves the published warehouse. Every 
 under ``/v1/institutions/{institution_id}/`` needs ``Authorization: Bearer <key>``: no key
 or an unknown or revoked one is 401, a key of another institution 403. Parameters are
 validated (422 with the field and the reason); rows carry ``institution_id`` and never a
-direct identifier (the warehouse holds none).
+direct identifier (the warehouse holds none). Every count is perturbed by the cell-key
+method and a perturbed count from 1 to the institution's ``min_cell_size`` - 1 is never
+shown (pathways.delivery.disclosure). A warehouse that is missing or cannot be read is a
+503 whose message names no file.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures at run time,
 # and the Authorized / Cursor aliases are local to create_app.
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from pathways import __version__
 from pathways.delivery import queries
@@ -33,6 +38,7 @@ from pathways.delivery.queries import Breakdown, Filters
 INSTITUTION_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 CIP_PATTERN = r"^[0-9]{2}(\.[0-9]{2}([0-9]{2})?)?$"
 MAX_LIMIT = 500
+LOG = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -48,8 +54,9 @@ class Institution(_Row):
     institution_name: str
     unitid: str | None
     state: str | None
-    min_cell_size: int = Field(description="Smallest count any shared aggregate shows.")
-    n_alumni: int
+    min_cell_size: int = Field(description="Smallest count other than 0 any answer shows.")
+    n_alumni: int | None = Field(description="Alumni of the institution, perturbed by the "
+                                 "cell-key method (null from 1 to min_cell_size - 1).")
     first_cohort: int | None
     last_cohort: int | None
     refresh_id: str | None = Field(description="The published refresh serving this data.")
@@ -58,7 +65,9 @@ class Institution(_Row):
 
 class OutcomeRow(_Row):
     """One row of agg_outcomes_by_program: a program, degree level and cohort (null
-    graduation_year: all cohorts). Suppressed cells have null counts and rates."""
+    graduation_year: all cohorts). Counts are perturbed by the cell-key method; a cell whose
+    perturbed n_alumni is below min_cell_size is suppressed (null counts and rates), and in
+    a shown cell a perturbed count from 1 to min_cell_size - 1 is null, with its rate."""
 
     program_cip: str | None
     program_title: str | None
@@ -78,8 +87,9 @@ class OutcomeRow(_Row):
 
 
 class _Counted(_Row):
-    n_alumni: int = Field(description="Distinct alumni in the category (never below the "
-                                      "institution's min_cell_size).")
+    n_alumni: int = Field(description="Distinct alumni in the category, perturbed by the "
+                                      "cell-key method (never below the institution's "
+                                      "min_cell_size, never above the base).")
     share: float = Field(description="n_alumni over the page's base.")
 
 
@@ -152,7 +162,8 @@ class HistoryRow(_Row):
 
 
 class Page(BaseModel, Generic[T]):
-    """A page of rows: ``total`` rows in all, ``next_offset`` null on the last page."""
+    """A page of rows: ``total`` rows in all, ``next_offset`` null on the last page; ``notes``
+    say how the counts were protected."""
 
     institution_id: str
     total: int
@@ -160,23 +171,30 @@ class Page(BaseModel, Generic[T]):
     offset: int
     next_offset: int | None
     rows: list[T]
+    notes: list[str] = Field(description="How the counts are perturbed and what is withheld.")
 
 
 class BreakdownPage(Page[T], Generic[T]):
-    """A breakdown counted at request time: ``base`` alumni (null when too few to show),
-    ``suppressed_categories`` withheld for having fewer than ``min_cell_size`` alumni."""
+    """A breakdown counted at request time, every count perturbed by the cell-key method (the
+    same alumni always give the same count): ``base`` alumni (perturbed; null when below
+    ``min_cell_size``, and then no rows), categories whose perturbed count is below
+    ``min_cell_size`` withheld (how many is not said: that would describe the group's
+    smallest members)."""
 
-    base: int | None
-    suppressed_categories: int
+    base: int | None = Field(description="Perturbed number of alumni the shares are of; null "
+                             "when below min_cell_size.")
     min_cell_size: int
-    notes: list[str]
 
 
 class Health(BaseModel):
-    status: Literal["ok", "no_published_warehouse"]
+    """Whether the service can answer: 200 with status ``ok``, or 503 with
+    ``no_published_warehouse`` or ``damaged`` (the file cannot be read) and a detail."""
+
+    status: Literal["ok", "no_published_warehouse", "damaged"]
     version: str
     refresh_id: str | None
     refreshed_at: datetime | None
+    detail: str | None = None
 
 
 class Problem(BaseModel):
@@ -186,7 +204,8 @@ class Problem(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No API key, or an unknown or revoked one."},
     403: {"model": Problem, "description": "The key belongs to another institution."},
-    503: {"model": Problem, "description": "No published warehouse yet."},
+    503: {"model": Problem, "description": "No published warehouse yet, or it cannot be "
+                                           "read (damaged); the message names no file."},
 }
 
 InstitutionId = Annotated[str, PathParam(
@@ -217,8 +236,12 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
         version=__version__,
         description=(
             "Read-only alumni outcomes per institution from the published Pathways "
-            "warehouse. Counts below an institution's `min_cell_size` are suppressed; "
-            "no direct identifiers are ever returned."),
+            "warehouse. Every count is perturbed by the cell-key method (the ONS's, for "
+            "flexible Census tables): the same alumni always give the same count, within 2 "
+            "of the true count in all but 2 cases in 4,096 (3 for those), and a perturbed "
+            "count from 1 to the institution's `min_cell_size` - 1 is never shown, so no "
+            "small count can be derived from any set of answers. No direct identifiers are "
+            "ever returned."),
     )
 
     allowed_query: dict[str, frozenset[str]] = {}
@@ -249,6 +272,17 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
     async def _unavailable(_: Request, error: WarehouseUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=503)
 
+    @app.exception_handler(duckdb.Error)
+    async def _query_failed(_: Request, error: duckdb.Error) -> JSONResponse:
+        """A query failed: a damaged file (checked by reading it again) is a 503, anything
+        else a 500. Neither echoes DuckDB's message, which may name files."""
+        LOG.exception("query failed", exc_info=error)
+        try:
+            await run_in_threadpool(published.check)
+        except WarehouseUnavailable as damaged:
+            return JSONResponse({"detail": str(damaged)}, status_code=503)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
     def authorized(
         institution_id: InstitutionId,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
@@ -272,17 +306,30 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
 
     Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(cursor)]
 
-    @app.get("/v1/health", response_model=Health, tags=["service"])
-    def health() -> Health:
-        """Whether a published warehouse is being served, and from which refresh."""
+    @app.get("/v1/health", response_model=Health, tags=["service"],
+             responses={503: {"model": Health, "description": "Nothing can be served: no "
+                              "published warehouse, or it cannot be read."}})
+    def health() -> Any:
+        """Whether a published warehouse is being served, and from which refresh: 200 and
+        `ok`, or 503 when there is none or it cannot be read (every table of a newly
+        published file is read in full before it answers)."""
         try:
             with published.session() as session:
                 run = session.execute(
                     "select run_id, finished_at from ops.refresh_runs where published "
                     "order by finished_at desc limit 1").fetchone()
-        except WarehouseUnavailable:
-            return Health(status="no_published_warehouse", version=__version__,
-                          refresh_id=None, refreshed_at=None)
+        except (WarehouseUnavailable, duckdb.Error) as error:
+            if isinstance(error, duckdb.Error):
+                try:
+                    published.check()
+                except WarehouseUnavailable as damaged:
+                    error = damaged
+                else:
+                    raise
+            status = "damaged" if error.damaged else "no_published_warehouse"
+            body = Health(status=status, version=__version__, refresh_id=None,
+                          refreshed_at=None, detail=str(error))
+            return JSONResponse(body.model_dump(mode="json"), status_code=503)
         return Health(status="ok", version=__version__, refresh_id=run[0] if run else None,
                       refreshed_at=run[1] if run else None)
 
@@ -300,8 +347,8 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
     def get_outcomes(institution_id: Authorized, session: Cursor,
                      filters: Annotated[Filters, Depends(_filters)],
                      limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-        """Outcomes by program, degree level and cohort, as suppressed in the marts:
-        employment, further education, in-field rate and months to first job."""
+        """Outcomes by program, degree level and cohort, as perturbed and suppressed in the
+        marts: employment, further education, in-field rate and months to first job."""
         page = queries.outcomes(session, institution_id, filters, limit, offset)
         return _page(institution_id, page)
 
@@ -317,8 +364,7 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
             page = queries.breakdown(session, institution_id, dimension, filters, limit,
                                      offset, current_only=current_only)
             return _page(institution_id, page) | {
-                "base": page.base, "suppressed_categories": page.suppressed_categories,
-                "min_cell_size": page.min_cell_size, "notes": page.notes}
+                "base": page.base, "min_cell_size": page.min_cell_size}
 
         endpoint.__doc__ = summary
         endpoint.__name__ = "get_" + path.replace("-", "_")
@@ -367,5 +413,5 @@ def _page(institution_id: str, page: queries.Page) -> dict[str, Any]:
     end = page.offset + len(page.rows)
     return {"institution_id": institution_id, "total": page.total, "limit": page.limit,
             "offset": page.offset, "next_offset": end if end < page.total else None,
-            "rows": page.rows}
+            "rows": page.rows, "notes": page.notes}
 

@@ -20,7 +20,8 @@ class ExportResult:
 def export_institution(warehouse: Path, institution_id: str, out: Path) -> ExportResult:
     """Write ``<table>.parquet`` for every published mart with institution_id, restricted to
     one institution, the same tables in ``<institution_id>.duckdb``, and a manifest.
-    Reads only the published warehouse, which holds no direct identifiers."""
+    Reads only the published warehouse, which holds no direct identifiers; the record keys
+    of the cell-key method stay there (the extract needs none)."""
     if not warehouse.exists():
         raise WarehouseUnavailable(f"no published warehouse at {warehouse}; run "
                                    "`pathways refresh`")
@@ -38,9 +39,10 @@ def export_institution(warehouse: Path, institution_id: str, out: Path) -> Expor
                               "where published").fetchall()[0][0]
         con.execute("create schema marts")
         for table in tables:
-            con.execute(f"create table marts.{quote_ident(table)} as select * from "
-                        f"published.marts.{quote_ident(table)} where institution_id = "
-                        f"{quote_literal(institution_id)}")
+            # record_key (cell-key perturbation) serves only the shareable channels
+            con.execute(f"create table marts.{quote_ident(table)} as select columns(lambda c: "
+                        f"c != 'record_key') from published.marts.{quote_ident(table)} "
+                        f"where institution_id = {quote_literal(institution_id)}")
             counts[table] = con.execute(
                 f"select count(*) from marts.{quote_ident(table)}").fetchall()[0][0]
             parquet = out / f"{table}.parquet"

@@ -1,15 +1,16 @@
-"""The outcome queries behind the API and the outcomes report, with small-cell suppression.
+"""The outcome queries behind the API and the outcomes report, with disclosure control.
 
 Every function reads the published warehouse through a cursor and returns plain rows that
 carry ``institution_id`` and nothing that identifies a person. Two kinds of results:
 
 * tables the marts already hold (outcomes by program, match quality, history), filtered and
-  paged; their suppression was applied by dbt and is returned as is;
+  paged; their counts were perturbed and withheld by dbt and are returned as they are;
 * breakdowns counted here from the facts (employers, occupations, industries, locations,
-  further education) for any program / degree level / cohort filter. A category is shown
-  only when at least ``min_cell_size`` alumni are in it (the institution's setting in
-  ``dim_institutions``); the number of withheld categories is reported, and when the
-  filtered base itself is smaller than ``min_cell_size`` nothing is shown.
+  further education) for any program / degree level / cohort filter, and the institution's
+  number of alumni. Every such count goes through pathways.delivery.disclosure: perturbed by
+  the cell-key method, shown only when 0 or at least ``min_cell_size`` (the institution's
+  setting in ``dim_institutions``), never above its base. When the perturbed base is below
+  ``min_cell_size`` nothing is shown; how many categories were withheld is not said.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+
+from pathways.delivery import disclosure
 
 
 class Breakdown(enum.StrEnum):
@@ -61,15 +64,14 @@ class Filters:
 
 @dataclass
 class Page:
-    """One page of rows, the number of rows in all pages, and for breakdowns the base
-    they were counted on and how much was suppressed."""
+    """One page of rows, the number of rows in all pages, and for breakdowns the
+    (perturbed) base they were counted on."""
 
     rows: list[dict[str, Any]]
     total: int
     limit: int
     offset: int
     base: int | None = None
-    suppressed_categories: int | None = None
     min_cell_size: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -138,20 +140,29 @@ def _json_safe(value: Any) -> Any:
 
 
 def institution(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> dict[str, Any] | None:
-    """The institution's row of dim_institutions, with the refresh it was published by."""
-    rows = _rows(cursor, """
+    """The institution's row of dim_institutions, with the refresh it was published by and
+    its number of alumni perturbed (null when from 1 to min_cell_size - 1)."""
+    rows = _rows(cursor, f"""
         select
-            institutions.*,
+            institutions.* replace (alumni.n_alumni as n_alumni),
             runs.run_id as refresh_id,
             runs.finished_at as refreshed_at
         from marts.dim_institutions as institutions
+        cross join ({disclosure.perturbed_counts(
+            "select alumni_key, record_key from marts.dim_alumni where institution_id = ?")}
+        ) as alumni
         left join (
             select run_id, finished_at from ops.refresh_runs
             where published order by finished_at desc limit 1
         ) as runs on true
         where institutions.institution_id = ?
-    """, [institution_id])
-    return rows[0] if rows else None
+    """, [institution_id, institution_id])
+    if not rows:
+        return None
+    row = rows[0]
+    if not disclosure.is_shown(row["n_alumni"], row["min_cell_size"] or 10):
+        row["n_alumni"] = None
+    return row
 
 
 def min_cell_size(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> int:
@@ -163,8 +174,8 @@ def min_cell_size(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> int
 
 def outcomes(cursor: duckdb.DuckDBPyConnection, institution_id: str, filters: Filters,
              limit: int, offset: int) -> Page:
-    """Rows of agg_outcomes_by_program (suppressed as dbt published them). A cohort filter
-    keeps that cohort's rows; without one, the all-cohort rollups come too."""
+    """Rows of agg_outcomes_by_program (perturbed and suppressed as dbt published them). A
+    cohort filter keeps that cohort's rows; without one, the all-cohort rollups come too."""
     where, params = filters.where("outcomes")
     sql = f"""
         from marts.agg_outcomes_by_program as outcomes
@@ -177,70 +188,81 @@ def outcomes(cursor: duckdb.DuckDBPyConnection, institution_id: str, filters: Fi
             outcomes.graduation_year nulls first
         limit ? offset ?
     """, [institution_id, *params, limit, offset])
-    return Page(rows, total, limit, offset)
+    smallest = min_cell_size(cursor, institution_id)
+    notes = [disclosure.NOTE,
+             f"a cell whose perturbed n_alumni is below {smallest} is suppressed; in a shown "
+             f"cell a perturbed count from 1 to {smallest - 1} is null, with the rate made "
+             "from it; rates are ratios of the counts shown"]
+    return Page(rows, total, limit, offset, notes=notes)
 
 
 def breakdown(cursor: duckdb.DuckDBPyConnection, institution_id: str, by: Breakdown,
               filters: Filters, limit: int, offset: int,
               current_only: bool = False) -> Page:
-    """Distinct alumni per category of ``by``, largest first, small cells withheld.
+    """Alumni per category of ``by``, perturbed, largest first, small counts withheld.
 
-    ``share`` is the category's alumni over the base (see ``Page.notes``); an alumnus may
-    count in several categories (two employers, say)."""
+    ``share`` is the category's perturbed count over the perturbed base (see
+    ``Page.notes``); an alumnus may count in several categories (two employers, say)."""
     spec = _BREAKDOWNS[by]
     smallest = min_cell_size(cursor, institution_id)
     where, params = filters.where("alumni")
     condition = spec.condition
     if current_only and spec.source == _POSITIONS:
         condition += " and facts.is_current"
-    base = cursor.execute(
-        f"select count(*) from marts.dim_alumni as alumni "
-        f"where alumni.institution_id = ? and {where} and {spec.base}",
+    base = cursor.execute(disclosure.perturbed_counts(
+        f"select alumni.alumni_key, alumni.record_key from marts.dim_alumni as alumni "
+        f"where alumni.institution_id = ? and {where} and {spec.base}"),
         [institution_id, *params]).fetchone()[0]
-    notes = [f"base: {spec.base_text} matching the filters",
-             f"categories with fewer than {smallest} alumni are withheld"]
+    notes = [f"base: {spec.base_text} matching the filters", disclosure.NOTE,
+             f"categories whose perturbed count is below {smallest} are withheld (how many "
+             "is not said)"]
+    if not disclosure.is_shown(base, smallest):
+        notes.append(f"the base (perturbed) is below {smallest}: nothing is shown")
+        return Page([], 0, limit, offset, None, smallest, notes)
     names = [key.split(" as ")[1] for key in spec.keys]
-    counted = f"""
-        with counted as (
-            select {", ".join(spec.keys)}, count(distinct alumni.alumni_key) as n_alumni
-            from {spec.source}
-            where alumni.institution_id = ? and {where} and {condition}
-            group by all
-        )
+    members = f"""
+        select distinct {", ".join(spec.keys)}, alumni.alumni_key, alumni.record_key
+        from {spec.source}
+        where alumni.institution_id = ? and {where} and {condition}
     """
-    counts = [institution_id, *params]
-    shown, withheld = cursor.execute(
-        f"{counted} select count(*) filter (where n_alumni >= ?), "
-        f"count(*) filter (where n_alumni < ?) from counted",
-        [*counts, smallest, smallest]).fetchone()
-    if base < smallest:
-        notes.append(f"the base ({'fewer than ' + str(smallest)} alumni) is too small to show")
-        return Page([], 0, limit, offset, None, shown + withheld, smallest, notes)
-    rows = _rows(cursor, f"""
-        {counted}
+    shown = _rows(cursor, f"""
         select
             ? as institution_id,
             {", ".join(names)},
-            n_alumni,
-            round(n_alumni / ?, 4) as share
-        from counted
+            least(n_alumni, ?) as n_alumni,
+            round(least(n_alumni, ?) / ?, 4) as share
+        from ({disclosure.perturbed_counts(members)}) as counted
         where n_alumni >= ?
         order by n_alumni desc, {", ".join(f"{name} nulls last" for name in names)}
-        limit ? offset ?
-    """, [*counts, institution_id, base, smallest, limit, offset])
-    return Page(rows, shown, limit, offset, base, withheld, smallest, notes)
+    """, [institution_id, base, base, base, institution_id, *params, smallest])
+    return Page(shown[offset:offset + limit], len(shown), limit, offset, base, smallest,
+                notes)
 
 
 def match_quality(cursor: duckdb.DuckDBPyConnection, institution_id: str, limit: int,
                   offset: int) -> Page:
     """agg_match_quality: one row per published refresh, newest first."""
-    return _by_refresh(cursor, "agg_match_quality", institution_id, limit, offset)
+    page = _by_refresh(cursor, "agg_match_quality", institution_id, limit, offset)
+    page.notes = [*_refresh_notes(cursor, institution_id),
+                  "probabilities and positions per found alumnus are not counts and are "
+                  "not perturbed"]
+    return page
 
 
 def history(cursor: duckdb.DuckDBPyConnection, institution_id: str, limit: int,
             offset: int) -> Page:
     """agg_outcomes_history: one row per published refresh, newest first."""
-    return _by_refresh(cursor, "agg_outcomes_history", institution_id, limit, offset)
+    page = _by_refresh(cursor, "agg_outcomes_history", institution_id, limit, offset)
+    page.notes = _refresh_notes(cursor, institution_id)
+    return page
+
+
+def _refresh_notes(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[str]:
+    smallest = min_cell_size(cursor, institution_id)
+    return [disclosure.NOTE,
+            f"a perturbed count from 1 to {smallest - 1} is null, with the rate made from "
+            "it; the change between two refreshes is not the exact number of alumni who "
+            "came, left or changed"]
 
 
 def _by_refresh(cursor: duckdb.DuckDBPyConnection, table: str, institution_id: str,

@@ -4,8 +4,10 @@ institution.
 Charts are Vega-Lite specifications built with Altair and rendered to inline SVG by
 vl-convert, so the page needs no script, no network and no other file: it opens the same
 from an e-mail attachment as from a shared drive. Every figure comes from the published
-warehouse through the same queries as the API (pathways.delivery.queries), so small cells
-are suppressed exactly as there, and each chart has its numbers in a table beneath it.
+warehouse through the same queries as the API (pathways.delivery.queries), so every count
+is perturbed by the cell-key method and small counts are withheld exactly as there (the same
+alumni give the same number in the report and in the API), and each chart has its numbers
+in a table beneath it. Rates and shares are ratios of the perturbed counts shown.
 """
 
 from __future__ import annotations
@@ -137,9 +139,8 @@ def _breakdown_section(title: str, page: queries.Page, key: str, heading: str,
                        text: str) -> Section:
     if page.base is not None:
         text += f" Share of {page.base:,} alumni."
-    if page.suppressed_categories:
-        text += (f" {page.suppressed_categories} smaller categories (fewer than "
-                 f"{page.min_cell_size} alumni each) are withheld.")
+    text += (f" Categories with fewer than {page.min_cell_size} alumni (after perturbation) "
+             "are withheld.")
     chart = _bar_chart(page.rows, key) if page.rows else None
     return Section(title, text, chart, [(key, heading), ("n_alumni", "Alumni"),
                                         ("share", "Share")], page.rows)
@@ -308,11 +309,13 @@ footer{{color:#5a6472;font-size:12px;padding:0 40px 30px;max-width:1000px;margin
 </style></head><body>
 <header><h1>Alumni outcomes: {name}</h1>
 <p>Published refresh {html.escape(str(institution["refresh_id"] or "–"))}
-({refreshed}). Counts under {institution["min_cell_size"]} alumni are suppressed.</p>
+({refreshed}). Counts are perturbed (cell-key method, within 2 of the true count in all but
+2 cases in 4,096) and counts under {institution["min_cell_size"]} alumni are withheld.</p>
 </header><main>
 {_kpis(latest, institution)}
 {"".join(body)}
 </main><footer>Generated {generated} by Pathways from the published warehouse. No
-individual is identified; figures describing fewer than {institution["min_cell_size"]}
-alumni are withheld.</footer></body></html>
+individual is identified; every count is perturbed by the cell-key method (the same alumni
+always give the same count, so figures need not add up exactly), and figures describing
+fewer than {institution["min_cell_size"]} alumni are withheld.</footer></body></html>
 """

@@ -107,6 +107,7 @@ final as (
         alumni.institution_id,
         alumni.student_id,
         keys.alumni_key,
+        keys.record_key,
         alumni.program_cip,
         alumni.cip_series,
         alumni.degree_level,

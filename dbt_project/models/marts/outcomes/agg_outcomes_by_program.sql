@@ -1,15 +1,13 @@
 -- Shareable outcome rates per institution, program, degree level and cohort, plus an
 -- all-cohorts row (graduation_year null) per program and degree level.
 --
--- Suppression, so no small group of alumni can be singled out:
--- * primary: a cell with fewer alumni than the institution's min_cell_size;
--- * complementary: when a program's cohorts have exactly one primary cell, the next
---   smallest cohort is suppressed too, so the hidden cell cannot be recovered from the
---   all-cohorts row; when an institution has exactly one suppressed all-cohorts row, the
---   next smallest one is suppressed with all its cohorts, so it cannot be recovered from
---   the institution totals in agg_outcomes_history.
--- Suppressed cells show no counts or rates (is_suppressed, suppression says why); medians
--- need at least 30 employed alumni.
+-- Disclosure control (doc block disclosure_control): every count is perturbed by the
+-- cell-key method (macro perturbed_count), so no count, and no difference of counts, is
+-- known exactly; a cell whose perturbed n_alumni is below the institution's min_cell_size
+-- is suppressed (no counts, no rates), and within a shown cell a perturbed count from 1 to
+-- min_cell_size - 1 is null, with the rates made from it. A count is never shown above the
+-- count it is part of (n_employed <= n_outcome_known <= n_alumni, ...), so every rate is
+-- the ratio of the counts shown. Medians need 30 employed alumni.
 with
 
 alumni as (
@@ -26,11 +24,17 @@ institutions as (
 
 {% set measures %}
         count(*) as n_alumni,
+        sum(record_key) as key_alumni,
         count(*) filter (where is_profile_found) as n_found,
+        sum(record_key) filter (where is_profile_found) as key_found,
         count(*) filter (where is_outcome_known) as n_outcome_known,
+        sum(record_key) filter (where is_outcome_known) as key_outcome_known,
         count(*) filter (where is_employed_after_graduation) as n_employed,
+        sum(record_key) filter (where is_employed_after_graduation) as key_employed,
         count(*) filter (where first_job_is_in_field) as n_in_field,
+        sum(record_key) filter (where first_job_is_in_field) as key_in_field,
         count(*) filter (where has_further_education) as n_further_education,
+        sum(record_key) filter (where has_further_education) as key_further_education,
         median(months_to_first_job) as median_months_to_first_job
 {% endset %}
 
@@ -70,113 +74,69 @@ cells as (
 
 ),
 
-primary_flags as (
+perturbed as (
 
     select
-        cells.*,
-        cells.graduation_year is null as is_rollup,
-        cells.n_alumni < institutions.min_cell_size as is_primary
+        cells.institution_id,
+        cells.program_cip,
+        cells.program_title,
+        cells.degree_level,
+        cells.graduation_year,
+        cells.median_months_to_first_job,
+        institutions.min_cell_size,
+        {{ perturbed_count('cells.n_alumni', 'cells.key_alumni') }} as p_alumni,
+        {{ perturbed_count('cells.n_found', 'cells.key_found') }} as p_found,
+        {{ perturbed_count('cells.n_outcome_known', 'cells.key_outcome_known') }}
+            as p_outcome_known,
+        {{ perturbed_count('cells.n_employed', 'cells.key_employed') }} as p_employed,
+        {{ perturbed_count('cells.n_in_field', 'cells.key_in_field') }} as p_in_field,
+        {{ perturbed_count('cells.n_further_education', 'cells.key_further_education') }}
+            as p_further_education
     from cells
     inner join institutions
         on cells.institution_id = institutions.institution_id
 
 ),
 
--- Within a program and degree level: exactly one primary cohort? Hide the next smallest.
-cohort_groups as (
+-- A part is never shown above its whole (perturbation of nested counts is independent).
+nested as (
 
     select
-        institution_id,
-        program_cip,
-        degree_level,
-        count(*) filter (where is_primary) as n_primary
-    from primary_flags
-    where not is_rollup
-    group by institution_id, program_cip, degree_level
+        *,
+        least(p_found, p_alumni) as c_found,
+        least(p_outcome_known, p_alumni) as c_outcome_known,
+        least(p_further_education, p_alumni) as c_further_education,
+        least(p_employed, p_outcome_known, p_alumni) as c_employed,
+        least(p_in_field, p_employed, p_outcome_known, p_alumni) as c_in_field,
+        p_alumni < min_cell_size as is_small
+    from perturbed
 
 ),
 
-cohort_candidates as (
+shown as (
 
     select
-        primary_flags.institution_id,
-        primary_flags.program_cip,
-        primary_flags.degree_level,
-        primary_flags.graduation_year
-    from primary_flags
-    inner join cohort_groups
-        on
-            primary_flags.institution_id = cohort_groups.institution_id
-            and primary_flags.program_cip is not distinct from cohort_groups.program_cip
-            and primary_flags.degree_level is not distinct from cohort_groups.degree_level
-    where
-        not primary_flags.is_rollup
-        and not primary_flags.is_primary
-        and cohort_groups.n_primary = 1
-    qualify row_number() over (
-        partition by
-            primary_flags.institution_id, primary_flags.program_cip, primary_flags.degree_level
-        order by primary_flags.n_alumni, primary_flags.graduation_year
-    ) = 1
-
-),
-
--- Within an institution: exactly one suppressed all-cohorts row? Hide the next smallest,
--- with all its cohorts.
-rollup_groups as (
-
-    select
-        institution_id,
-        count(*) filter (where is_primary) as n_primary
-    from primary_flags
-    where is_rollup
-    group by institution_id
-
-),
-
-rollup_candidates as (
-
-    select
-        primary_flags.institution_id,
-        primary_flags.program_cip,
-        primary_flags.degree_level
-    from primary_flags
-    inner join rollup_groups
-        on primary_flags.institution_id = rollup_groups.institution_id
-    where
-        primary_flags.is_rollup
-        and not primary_flags.is_primary
-        and rollup_groups.n_primary = 1
-    qualify row_number() over (
-        partition by primary_flags.institution_id
-        order by primary_flags.n_alumni, primary_flags.program_cip, primary_flags.degree_level
-    ) = 1
-
-),
-
-flagged as (
-
-    select
-        primary_flags.*,
+        *,
         case
-            when primary_flags.is_primary then 'primary'
-            when
-                cohort_candidates.institution_id is not null
-                or rollup_candidates.institution_id is not null
-                then 'complementary'
-        end as suppression
-    from primary_flags
-    left join cohort_candidates
-        on
-            primary_flags.institution_id = cohort_candidates.institution_id
-            and primary_flags.program_cip is not distinct from cohort_candidates.program_cip
-            and primary_flags.degree_level is not distinct from cohort_candidates.degree_level
-            and primary_flags.graduation_year = cohort_candidates.graduation_year
-    left join rollup_candidates
-        on
-            primary_flags.institution_id = rollup_candidates.institution_id
-            and primary_flags.program_cip is not distinct from rollup_candidates.program_cip
-            and primary_flags.degree_level is not distinct from rollup_candidates.degree_level
+            when not is_small and {{ is_shown('c_found', 'min_cell_size') }} then c_found
+        end as s_found,
+        case
+            when not is_small and {{ is_shown('c_outcome_known', 'min_cell_size') }}
+                then c_outcome_known
+        end as s_outcome_known,
+        case
+            when not is_small and {{ is_shown('c_employed', 'min_cell_size') }}
+                then c_employed
+        end as s_employed,
+        case
+            when not is_small and {{ is_shown('c_in_field', 'min_cell_size') }}
+                then c_in_field
+        end as s_in_field,
+        case
+            when not is_small and {{ is_shown('c_further_education', 'min_cell_size') }}
+                then c_further_education
+        end as s_further_education
+    from nested
 
 ),
 
@@ -188,31 +148,26 @@ final as (
         program_title,
         degree_level,
         cast(graduation_year as integer) as graduation_year,
-        suppression is not null as is_suppressed,
-        suppression,
-        case when suppression is null then cast(n_alumni as integer) end as n_alumni,
-        case when suppression is null then cast(n_found as integer) end as n_found,
-        case when suppression is null then cast(n_outcome_known as integer) end
-            as n_outcome_known,
-        case when suppression is null then cast(n_employed as integer) end as n_employed,
-        case when suppression is null then cast(n_further_education as integer) end
-            as n_further_education,
+        is_small as is_suppressed,
+        case when is_small then 'primary' end as suppression,
+        case when not is_small then cast(p_alumni as integer) end as n_alumni,
+        cast(s_found as integer) as n_found,
+        cast(s_outcome_known as integer) as n_outcome_known,
+        cast(s_employed as integer) as n_employed,
+        cast(s_further_education as integer) as n_further_education,
         case
-            when suppression is null and n_outcome_known > 0
-                then round(n_employed / n_outcome_known, 4)
+            when s_outcome_known > 0 then round(s_employed / s_outcome_known, 4)
         end as employment_rate,
         case
-            when suppression is null then round(n_further_education / n_alumni, 4)
+            when not is_small then round(s_further_education / p_alumni, 4)
         end as further_education_rate,
         case
-            when suppression is null and n_employed > 0
-                then round(n_in_field / n_employed, 4)
+            when s_employed > 0 then round(s_in_field / s_employed, 4)
         end as in_field_rate,
         case
-            when suppression is null and n_employed >= 30
-                then cast(median_months_to_first_job as double)
+            when s_employed >= 30 then cast(median_months_to_first_job as double)
         end as median_months_to_first_job
-    from flagged
+    from shown
 
 )
 

@@ -16,6 +16,7 @@ final as (
 
     select
         outcomes.alumni_key,
+        outcomes.record_key,
         outcomes.institution_id,
         outcomes.program_cip,
         outcomes.cip_series,
