@@ -302,8 +302,11 @@ def load_or_train(linker_frames: list, con: duckdb.DuckDBPyConnection, left: str
     on the fly (prior from deterministic rules, u by random sampling, m by EM, floors so no
     level is impossible); and the model as a dict."""
     if model is not None:
-        trained = model if isinstance(model, dict) else json.loads(
-            Path(model).read_text(encoding="utf-8"))
+        trained = dict(model if isinstance(model, dict) else json.loads(
+            Path(model).read_text(encoding="utf-8")))
+        # The comparisons are symmetric, so a model trained to link serves to deduplicate
+        # and the other way round (its prior is the one it was trained with).
+        trained["link_type"] = "dedupe_only" if right is None else "link_only"
         return Linker(linker_frames, trained, log_level=logging.WARNING), trained
     tables = [left] if right is None else [left, right]
     setup = generic_settings(con, left, right, available_columns(con, tables))
