@@ -207,10 +207,8 @@ def generic_comparisons(available: set[str]) -> list[cl.CustomComparison]:
                             label_for_charts="same year"),
         ))
     if "email" in available:
-        comparisons.append(_simple(
-            "email", cll.ExactMatchLevel("email"),
-            cll.CustomLevel("split_part(email_l, '@', 1) = split_part(email_r, '@', 1)",
-                            label_for_charts="same local part")))
+        # No same-local-part level: see matching.settings.email_comparison.
+        comparisons.append(_simple("email", cll.ExactMatchLevel("email")))
     if "phone" in available:
         comparisons.append(_simple("phone", cll.ExactMatchLevel("phone"),
                                    _one_edit_level("phone", 10)))

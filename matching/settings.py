@@ -15,7 +15,9 @@ MODEL_VERSION = "1"
 
 # Given name and surname written the other way round (Zhang Wei / Wei Zhang, or a form
 # that swapped the boxes): the same condition is a level of both name comparisons, so a
-# swapped pair is not scored as two disagreements.
+# swapped pair is not scored as two disagreements. Like the exact levels it is adjusted
+# for how common the names are (a swapped Susan Johnson is a namesake's as easily as
+# hers), and regularise keeps it below the exact level.
 SWAPPED_NAMES = "first_name_l = last_name_r and last_name_l = first_name_r"
 
 
@@ -26,8 +28,9 @@ def first_name_comparison(swaps: bool = True, several_given_names: bool = True
     shared (José Luis / Luis, Mary Anne / Anne; when someone has several), loose spelling,
     else. A level no pair of the data can reach is left out: Splink cannot train it, and
     random sampling of u would never stop early waiting to see it."""
-    swapped = [cll.CustomLevel(SWAPPED_NAMES, label_for_charts="given name and surname swapped")
-               ] if swaps else []
+    swapped = [cll.CustomLevel(SWAPPED_NAMES).configure(
+        label_for_charts="given name and surname swapped", tf_adjustment_column="first_name")
+    ] if swaps else []
     other_given = [cll.ArrayIntersectLevel("given_names", min_intersection=1).configure(
         label_for_charts="another given name shared (José Luis / Luis)")
     ] if several_given_names else []
@@ -64,8 +67,9 @@ def last_name_comparison(former_names: bool = True, swaps: bool = True,
         "former_last_name_l = last_name_r or last_name_l = former_last_name_r",
         label_for_charts="former last name matches",
     )] if former_names else []
-    swapped = [cll.CustomLevel(SWAPPED_NAMES, label_for_charts="surname and given name swapped")
-               ] if swaps else []
+    swapped = [cll.CustomLevel(SWAPPED_NAMES).configure(
+        label_for_charts="surname and given name swapped", tf_adjustment_column="last_name")
+    ] if swaps else []
     without_particles = [cll.ExactMatchLevel("last_name_core").configure(
         label_for_charts="same surname without particles (van der Berg / Berg)")
     ] if particles else []
@@ -91,16 +95,16 @@ def last_name_comparison(former_names: bool = True, swaps: bool = True,
 
 
 def email_comparison() -> cl.CustomComparison:
+    """Exact, else. There is no level for the same local part at another domain: the local
+    part is mostly the person's name (karen.johnson@...), so agreeing on it repeats the
+    name evidence, while its weight, learned from random pairs, counts it as independent
+    (it made namesakes certain)."""
     return cl.CustomComparison(
         output_column_name="email",
-        comparison_description="email: exact, same local part",
+        comparison_description="email: exact",
         comparison_levels=[
             cll.NullLevel("email"),
             cll.ExactMatchLevel("email"),
-            cll.CustomLevel(
-                "split_part(email_l, '@', 1) = split_part(email_r, '@', 1)",
-                label_for_charts="same local part",
-            ),
             cll.ElseLevel(),
         ],
     )
