@@ -111,8 +111,14 @@ def _strip_marks(text: str) -> str:
 
 
 def romanise(text: str, table: dict[str, str]) -> str:
-    """``text`` romanised letter by letter with ``table`` (lower-case keys), capitalised."""
-    letters = [table.get(c.lower(), c) for c in _strip_marks(text)]
+    """``text`` romanised letter by letter with ``table`` (lower-case keys; Greek ου is
+    "ou"), capitalised; a letter the table lacks is looked up without its accent (Greek ά
+    as α), so letters that are their own (Cyrillic й, ё) keep their own romanisation."""
+    letters = []
+    text = unicodedata.normalize("NFC", text).lower().replace("ου", "ou").replace("ού", "ou")
+    for c in text:
+        plain = _strip_marks(c)
+        letters.append(table.get(c, table.get(plain, plain)))
     return "".join(letters).capitalize()
 
 
