@@ -42,6 +42,7 @@ into Python rows.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -76,7 +77,6 @@ SURNAME_PARTICLES: tuple[str, ...] = (
 
 # Apostrophes in every form people and keyboards write them: O'Brien, O’Brien, O`Brien.
 _APOSTROPHES = "'’‘`´ʼʻ"
-_APOSTROPHES_SQL = _APOSTROPHES.replace("'", "''")
 
 
 def fold_name(text: str) -> str:
@@ -98,25 +98,81 @@ def _fold(text: str) -> str:
     return folded if folded.isascii() else unidecode(folded).strip()
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+_NOT_LETTERS_OR_SPACE = re.compile(r"[^a-z ]+")
+_APOSTROPHE_TABLE = str.maketrans("", "", _APOSTROPHES)
+
+
+def name_words(text: str | None) -> str | None:
+    """A name as lower-case words: folded and transliterated (fold_name), apostrophes
+    dropped, every other run of non-letters one space (O'Brien-Smith, Jr. -> "obrien smith
+    jr"); None when no letter is left."""
+    if text is None:
+        return None
+    words = _NOT_LETTERS.sub(" ", _fold(text).lower().translate(_APOSTROPHE_TABLE)).strip()
+    return words or None
+
+
+def first_given_name(text: str | None) -> str | None:
+    """The first of the given names in ``text``, a hyphenated one kept whole (José Luis ->
+    jose, Mary-Jane -> maryjane)."""
+    if text is None:
+        return None
+    words = _NOT_LETTERS_OR_SPACE.sub("", _fold(text).lower()).split()
+    return words[0] if words else None
+
+
+def _compact(text: str | None) -> str | None:
+    words = name_words(text)
+    return words.replace(" ", "") if words else None
+
+
+# Columns prepare_names adds: (column, source name column, function of one value).
+_PREPARED = (
+    ("_n_first_words", "first_name", name_words),
+    ("_n_first_name", "first_name", first_given_name),
+    ("_n_middle_name_norm", "middle_name", name_words),
+    ("_n_last_words", "last_name", name_words),
+    ("_n_former_last_name", "former_last_name", _compact),
+)
+
+
+def _map_distinct(column: pa.ChunkedArray | pa.Array, function) -> pa.Array:
+    """``function`` of every value of ``column``, called once per distinct value."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    distinct = pc.unique(column)
+    mapped = pa.array([function(v) for v in distinct.to_pylist()], pa.string())
+    return pc.take(mapped, pc.index_in(column, value_set=distinct))
+
+
+def prepare_names(table: pa.Table) -> pa.Table:
+    """``table`` with the words of its person names added as ``_n_`` columns (folded,
+    transliterated, apostrophes dropped; see name_words and first_given_name), for
+    name_features_sql. Each distinct name is handled once, in Python: a million rows with a
+    hundred thousand distinct names cost a hundred thousand calls, far less than regular
+    expressions over every row."""
+    for added, source, function in _PREPARED:
+        if source in table.column_names and table.column(source).null_count < table.num_rows:
+            values = _map_distinct(table.column(source), function)
+        else:
+            values = pa.nulls(table.num_rows, pa.string())
+        table = table.append_column(added, values)
+    return table
+
+
 def fold_names(table: pa.Table, columns: tuple[str, ...] = NAME_COLUMNS) -> pa.Table:
     """``table`` with each of ``columns`` it has passed through fold_name (as text; nulls stay
-    null). Each distinct value is folded once, so a million rows with a hundred thousand
-    distinct names cost a hundred thousand calls, and an all-ASCII column costs none."""
+    null), each distinct value once."""
     for name in columns:
-        if name not in table.column_names:
-            continue
-        column = table.column(name)
-        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-            column = column.cast(pa.string())
-        if column.null_count == len(column) or pc.all(pc.string_is_ascii(column)).as_py():
-            table = table.set_column(table.column_names.index(name), name, column)
-            continue
-        distinct = pc.unique(column)
-        folded = pa.array([None if v is None else _fold(v) for v in distinct.to_pylist()],
-                          pa.string())
-        table = table.set_column(table.column_names.index(name), name,
-                                 pc.take(folded, pc.index_in(column, value_set=distinct)))
+        if name in table.column_names:
+            table = table.set_column(table.column_names.index(name), name,
+                                     _map_distinct(table.column(name), _fold_or_none))
     return table
+
+
+def _fold_or_none(text: str | None) -> str | None:
+    return None if text is None else _fold(text)
 
 
 @lru_cache(maxsize=1)
@@ -146,59 +202,67 @@ def normalise_name_sql(column: str) -> str:
     )
 
 
-def name_words_sql(column: str) -> str:
-    """SQL: a (folded) name as lower-case words: apostrophes dropped, every other run of
-    non-letters one space (O'Brien-Smith, Jr. -> "obrien smith jr"); null when no letter."""
-    return (
-        f"nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(cast({column} as "
-        f"varchar))), '[{_APOSTROPHES_SQL}]', '', 'g'), '[^a-z]+', ' ', 'g')), '')"
-    )
-
-
 def _particles_sql() -> str:
     return "[" + ", ".join(f"'{p}'" for p in SURNAME_PARTICLES) + "]"
 
 
-def surname_tokens_sql(words: str) -> str:
-    """SQL: the parts of a surname (``words`` from name_words_sql) without particles and
-    single letters (van der Berg -> [berg]; O Brien -> [brien]); all its parts when nothing
-    else is left (Da -> [da])."""
-    parts = f"string_split({words}, ' ')"
-    kept = (f"list_filter({parts}, lambda t: length(t) > 1 "
-            f"and not list_contains({_particles_sql()}, t))")
-    return (f"case when {words} is null then null when len({kept}) > 0 then {kept} "
-            f"else list_filter({parts}, lambda t: t <> '') end")
+# The name feature columns name_features_sql adds (FEATURE_COLUMNS takes them from there).
+NAME_FEATURES: tuple[str, ...] = (
+    "first_name", "given_names", "middle_name_norm", "last_name", "last_name_core",
+    "last_name_tokens", "last_name_head", "last_name_tail", "former_last_name",
+)
 
 
-def given_names_sql(first_words: str, middle_words: str) -> str:
-    """SQL: every part of the first and middle names, in order."""
-    joined = f"concat_ws(' ', {first_words}, {middle_words})"
-    return (f"case when {first_words} is null and {middle_words} is null then null else "
-            f"list_filter(string_split({joined}, ' '), lambda t: length(t) > 1) end")
+def name_features_sql(source: str) -> str:
+    """SQL subquery: every column of ``source`` (a table prepare_names made) plus the name
+    features, as ``_n_<feature>`` for each of NAME_FEATURES. Shared by the warehouse's
+    features and the generic ``link``/``dedupe``.
+
+    Built in layers so each piece is computed once per row: the surname's parts (without
+    particles and single letters: van der Berg -> [berg], O Brien -> [brien]; all its parts
+    when nothing else is left: Da -> [da]), then what is derived from them. ``given_names``
+    are every part of the first and middle names, in order."""
+    return f"""(
+        select
+            *,
+            nullif(array_to_string(_n_last_name_tokens, ''), '') as _n_last_name_core,
+            _n_last_name_tokens[1] as _n_last_name_head,
+            _n_last_name_tokens[-1] as _n_last_name_tail
+        from (
+            select
+                *,
+                case
+                    when _n_last_words is null then null
+                    when len(_n_kept) > 0 then _n_kept
+                    else list_filter(_n_last_parts, lambda t: t <> '')
+                end as _n_last_name_tokens
+            from (
+                select
+                    *,
+                    list_filter(_n_last_parts, lambda t: length(t) > 1
+                        and not list_contains({_particles_sql()}, t)) as _n_kept,
+                    case when _n_first_words is null and _n_middle_name_norm is null
+                        then null
+                        else list_filter(string_split(concat_ws(' ', _n_first_words,
+                            _n_middle_name_norm), ' '), lambda t: length(t) > 1)
+                    end as _n_given_names
+                from (
+                    select
+                        *,
+                        string_split(_n_last_words, ' ') as _n_last_parts,
+                        nullif(replace(_n_last_words, ' ', ''), '') as _n_last_name
+                    from {source}
+                )
+            )
+        )
+    )"""
 
 
-def name_columns_sql(first: str, middle: str, last: str, former: str) -> str:
-    """SQL select list of the name features (first_name, given_names, middle_name_norm,
-    last_name, last_name_core, last_name_tokens, last_name_head, last_name_tail,
-    former_last_name) from four (folded) name expressions. Shared by the warehouse's
-    features and the generic ``link``/``dedupe``."""
-    first_words = name_words_sql(first)
-    middle_words = name_words_sql(middle)
-    # Given names are separated by spaces; a hyphenated one stays one name (Mary-Jane).
-    first_given = (f"nullif(regexp_replace(split_part(trim(regexp_replace(lower(strip_accents("
-                   f"cast({first} as varchar))), '[^a-z ]', '', 'g')), ' ', 1), ' ', ''), '')")
-    last_words = name_words_sql(last)
-    tokens = surname_tokens_sql(last_words)
-    return f"""
-            {first_given} as first_name,
-            {given_names_sql(first_words, middle_words)} as given_names,
-            {middle_words} as middle_name_norm,
-            nullif(replace({last_words}, ' ', ''), '') as last_name,
-            nullif(array_to_string({tokens}, ''), '') as last_name_core,
-            {tokens} as last_name_tokens,
-            {tokens}[1] as last_name_head,
-            {tokens}[-1] as last_name_tail,
-            nullif(replace({name_words_sql(former)}, ' ', ''), '') as former_last_name"""
+def name_columns_sql(alias: str = "") -> str:
+    """SQL select list renaming the ``_n_`` columns of name_features_sql to NAME_FEATURES
+    (qualified with ``alias`` when given)."""
+    prefix = f"{alias}." if alias else ""
+    return ",\n            ".join(f"{prefix}_n_{name} as {name}" for name in NAME_FEATURES)
 
 
 def _email_sql(column: str) -> str:
@@ -216,20 +280,19 @@ def register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
 
 def people_features_sql(source: str, available: set[str], *, institution: str | None,
                         grad_year: str | None, field: str | None, unique_id: str) -> str:
-    """SQL selecting the feature columns from ``source`` (a table or subquery whose name
-    columns went through fold_names).
+    """SQL selecting the feature columns from ``source`` (a table or subquery with the
+    ``_n_`` name columns of prepare_names).
 
     ``institution``, ``grad_year`` and ``field`` are SQL expressions over ``source`` (or
     None); ``unique_id`` is the expression for Splink's unique id.
     """
-    names = name_columns_sql(_col(available, "first_name"), _col(available, "middle_name"),
-                             _col(available, "last_name"), _col(available, "former_last_name"))
+    named = name_features_sql(source)
     return f"""
         select
             {unique_id} as unique_id,
             cast(record_id as varchar) as record_id,
             {institution or "cast(null as varchar)"} as institution_id,
-            {names},
+            {name_columns_sql()},
             {_email_sql(_col(available, "email"))} as email,
             {grad_year or "cast(null as integer)"} as grad_year,
             {normalise_name_sql(field) if field else "cast(null as varchar)"} as field,
@@ -237,7 +300,7 @@ def people_features_sql(source: str, available: set[str], *, institution: str | 
             upper(nullif(trim({_col(available, "state")}), '')) as state,
             left(regexp_replace({_col(available, "postal_code")}, '[^0-9]', '', 'g'), 5)
                 as postal_code
-        from {source}
+        from {named}
     """
 
 
@@ -281,7 +344,7 @@ def alumni_features(con: duckdb.DuckDBPyConnection, alumni: pa.Table, name: str,
     record_id = '<institution_id>|<student_id>', institution_id, graduation_year and
     program_name besides the person columns (and frozen frequencies for ``tf_columns``)."""
     register_nicknames(con)
-    con.register("_alumni_in", fold_names(alumni))
+    con.register("_alumni_in", prepare_names(alumni))
     available = set(alumni.column_names)
     inner = people_features_sql(
         "_alumni_in", available,
@@ -302,7 +365,7 @@ def profile_features(con: duckdb.DuckDBPyConnection, profiles: pa.Table,
     field_of_study; institution_id null for non-customer schools), with frozen frequencies
     for ``tf_columns``."""
     register_nicknames(con)
-    con.register("_profiles_in", fold_names(profiles))
+    con.register("_profiles_in", prepare_names(profiles))
     con.register("_educations_in", educations)
     available = set(profiles.column_names) | {"institution_id", "end_year", "field_of_study"}
     source = """(

@@ -31,9 +31,10 @@ from splink.backends.duckdb import DuckDBAPI
 
 from matching.blocking import CandidateRule, choose_rules, cross_rule, equi_rule
 from matching.features import (
-    fold_names,
     name_columns_sql,
+    name_features_sql,
     normalise_name_sql,
+    prepare_names,
     register_nicknames,
 )
 from matching.resolve import resolve_one_to_one
@@ -88,13 +89,12 @@ def _features_sql(source: str, columns: set[str]) -> str:
     dob = (f"coalesce(strftime(try_strptime({col('date_of_birth')}, '%Y-%m-%d'), '%Y-%m-%d'), "
            f"strftime(try_strptime({col('date_of_birth')}, '%Y%m%d'), '%Y-%m-%d'), "
            f"strftime(try_strptime({col('date_of_birth')}, '%m/%d/%Y'), '%Y-%m-%d'))")
-    names = name_columns_sql(col("first_name"), col("middle_name"), col("last_name"),
-                             col("former_last_name"))
+    named = name_features_sql(source)
     return f"""
         with base as (
             select
                 cast(record_id as varchar) as unique_id,
-                {names},
+                {name_columns_sql()},
                 {dob} as date_of_birth,
                 nullif(lower(trim({col('email')})), '') as email,
                 nullif(right(regexp_replace({col('phone')}, '[^0-9]', '', 'g'), 10), '')
@@ -105,7 +105,7 @@ def _features_sql(source: str, columns: set[str]) -> str:
                 upper(nullif(trim({col('state')}), '')) as state,
                 nullif(left(regexp_replace({col('postal_code')}, '[^0-9A-Za-z]', '', 'g'), 5), '')
                     as postal_code
-            from {source}
+            from {named}
         )
         select
             base.* exclude (middle_name_norm),
@@ -121,7 +121,7 @@ def person_features(con: duckdb.DuckDBPyConnection, table: pa.Table, name: str) 
     and record_id) in ``con``: names folded, transliterated and split as matching.features
     describes, dates, phones, addresses and postcodes normalised."""
     register_nicknames(con)
-    con.register(f"_{name}_in", fold_names(table))
+    con.register(f"_{name}_in", prepare_names(table))
     con.execute(f"create table {name} as {_features_sql(f'_{name}_in', set(table.column_names))}")
     con.unregister(f"_{name}_in")
 
