@@ -10,8 +10,9 @@ Names come from every tradition, so they are standardised before anything compar
 
 * **Folded and transliterated** (``fold_name``): accents are folded first (Nguyễn -> Nguyen,
   García -> Garcia), then whatever is still not ASCII is transliterated with ``unidecode``
-  (Łukasz -> Lukasz, Søren -> Soren, Дмитрий -> Dmitrii, 王 -> Wang). This runs in Python
-  once per distinct value, on the Arrow input, before the SQL below.
+  (Łukasz -> Lukasz, Søren -> Soren, Дмитрий -> Dmitrii, 王 -> Wang). This, and splitting
+  names into lower-case words, runs in Python once per distinct value, on the Arrow input
+  (``prepare_names``), before the SQL below.
 * **Apostrophes and spacing** do not matter: O'Brien, OBrien and O Brien all give
   ``last_name`` "obrien" (every letter, nothing else), and so do Mc Donald / McDonald.
 * **Particles** (van, von, der, de, da, dos, du, le, bin, ibn, al, el, ...) are written,
@@ -36,8 +37,8 @@ field), or one row with ``institution_id = ''`` when they list none: school evid
 a plain column comparison that Splink can block and train on. One-to-one resolution later
 works on profile ids, so the extra rows never yield two links.
 
-Everything after folding runs as SQL in the caller's DuckDB connection; nothing is pulled
-into Python rows.
+Everything after preparing the names runs as SQL in the caller's DuckDB connection;
+nothing is pulled into Python rows.
 """
 
 from __future__ import annotations
@@ -60,9 +61,6 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "last_name_head", "last_name_tail", "former_last_name", "email", "grad_year", "field",
     "city", "state", "postal_code",
 )
-
-# Person-name columns folded and transliterated before the SQL sees them.
-NAME_COLUMNS: tuple[str, ...] = ("first_name", "middle_name", "last_name", "former_last_name")
 
 # Lower-case words that join or precede a surname without being the name itself: Dutch and
 # Flemish (van, der, den, ter, ten), German (von, zu), French (de, du, des, le, la), Italian
@@ -159,20 +157,6 @@ def prepare_names(table: pa.Table) -> pa.Table:
             values = pa.nulls(table.num_rows, pa.string())
         table = table.append_column(added, values)
     return table
-
-
-def fold_names(table: pa.Table, columns: tuple[str, ...] = NAME_COLUMNS) -> pa.Table:
-    """``table`` with each of ``columns`` it has passed through fold_name (as text; nulls stay
-    null), each distinct value once."""
-    for name in columns:
-        if name in table.column_names:
-            table = table.set_column(table.column_names.index(name), name,
-                                     _map_distinct(table.column(name), _fold_or_none))
-    return table
-
-
-def _fold_or_none(text: str | None) -> str | None:
-    return None if text is None else _fold(text)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from matching.features import alumni_features, fold_name, fold_names, profile_features
+from matching.features import alumni_features, fold_name, prepare_names, profile_features
 from matching.predict import score_pairs
 from matching.train import regularise
 from pathways.paths import project_root
@@ -37,13 +37,16 @@ def test_accents_are_folded_and_other_scripts_transliterated():
     assert fold_name("Smith") == "Smith"
 
 
-def test_folding_a_table_keeps_nulls_and_folds_each_distinct_name_once():
-    table = pa.table({"first_name": ["Zoë", None, "Zoë", "Ann"], "city": ["Köln"] * 4,
+def test_names_are_prepared_once_per_distinct_value_and_nulls_stay_null():
+    table = pa.table({"first_name": ["Zoë Anne", None, "Zoë Anne", "Mary-Jane"],
                       "last_name": pa.array([None] * 4, pa.null())})
-    folded = fold_names(table)
-    assert folded.column("first_name").to_pylist() == ["Zoe", None, "Zoe", "Ann"]
-    assert folded.column("city").to_pylist() == ["Köln"] * 4  # not a name column
-    assert folded.column("last_name").to_pylist() == [None] * 4
+    prepared = prepare_names(table)
+    assert prepared.column("_n_first_words").to_pylist() == ["zoe anne", None, "zoe anne",
+                                                             "mary jane"]
+    assert prepared.column("_n_first_name").to_pylist() == ["zoe", None, "zoe", "maryjane"]
+    assert prepared.column("_n_last_words").to_pylist() == [None] * 4
+    assert prepared.column("_n_former_last_name").to_pylist() == [None] * 4  # no such column
+    assert prepared.column("first_name").equals(table.column("first_name"))  # kept as given
 
 
 def test_apostrophes_and_spacing_give_one_surname():
