@@ -1,4 +1,5 @@
-"""Explaining the model: what blocking costs, and why a pair scored as it did."""
+"""Explaining the model: what blocking costs, and why a pair scored as it did (for one
+alumnus's candidates, see matching.candidates)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def blocking_costs_in_build(build_db: Path, record_sample_proportion: float = 1.
     return records, inputs.alumni.num_rows, inputs.profiles.num_rows
 
 
-def _level_labels(model: dict) -> dict[str, dict[int, str]]:
+def level_labels(model: dict) -> dict[str, dict[int, str]]:
     """comparison -> {comparison vector value: level label} (Splink numbers non-null levels
     from the most specific, n-1, down to 0; the null level is -1)."""
     labels: dict[str, dict[int, str]] = {}
@@ -62,7 +63,7 @@ def explanation_sql(model: dict, available_columns: set[str]) -> str:
     Needs the predictions' gamma_* and mw_* columns (retain_intermediate_calculation_columns).
     """
     parts = []
-    for name, labels in _level_labels(model).items():
+    for name, labels in level_labels(model).items():
         weight = f"mw_{name}"
         if f"mw_tf_adj_{name}" in available_columns:
             weight = f"(mw_{name} + coalesce(mw_tf_adj_{name}, 0))"
@@ -73,3 +74,4 @@ def explanation_sql(model: dict, available_columns: set[str]) -> str:
         )
         parts.append(f"case gamma_{name} {cases} end")
     return "concat_ws('; ', " + ", ".join(parts) + ")"
+

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,14 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
 
-from matching.features import normalise_name_sql, register_nicknames
+from matching.blocking import CandidateRule, choose_rules, cross_rule, equi_rule
+from matching.features import (
+    name_columns_sql,
+    name_features_sql,
+    normalise_name_sql,
+    prepare_names,
+    register_nicknames,
+)
 from matching.resolve import resolve_one_to_one
 from matching.settings import first_name_comparison, last_name_comparison
 from matching.train import regularise
@@ -39,12 +49,19 @@ PERSON_COLUMNS: tuple[str, ...] = (
 
 log = logging.getLogger(__name__)
 
-# Random pairs sampled to estimate u. Splink stops early once every level has been seen
-# often enough; a million pairs estimate u well for tables of thousands to millions.
-U_SAMPLE_PAIRS = 1e6
+# Random pairs sampled to estimate u, in chunks. Splink stops early once every level of a
+# comparison has been seen 100 times; the name levels for swaps, surname parts, particles
+# and other given names are rare among random pairs by nature, so the name comparisons
+# always run to the cap. 300,000 pairs still see a level of u = 1e-3 about 300 times (u
+# within about 6%), at a third of the cost of a million; a level seen less often is floored
+# (matching.train.regularise).
+U_SAMPLE_PAIRS = 3e5
+U_SAMPLE_CHUNKS = 3
 
 
-def _as_arrow(data: Any, side: str) -> pa.Table:
+def as_arrow(data: Any, side: str) -> pa.Table:
+    """``data`` (a pyarrow Table, pandas DataFrame or DuckDB relation) as Arrow, checked to
+    have a unique, non-null ``record_id``; ``side`` names it in errors."""
     if isinstance(data, pa.Table):
         table = data
     elif hasattr(data, "to_arrow_table"):  # a DuckDB relation
@@ -68,21 +85,17 @@ def _features_sql(source: str, columns: set[str]) -> str:
     def col(name: str) -> str:
         return f"cast({name} as varchar)" if name in columns else "cast(null as varchar)"
 
-    first = f"nullif(split_part({normalise_name_sql(col('first_name'))}, ' ', 1), '')"
     street = (f"nullif(trim(regexp_replace(lower(strip_accents({col('street_address')})), "
               f"'[^a-z0-9 ]', '', 'g')), '')")
     dob = (f"coalesce(strftime(try_strptime({col('date_of_birth')}, '%Y-%m-%d'), '%Y-%m-%d'), "
            f"strftime(try_strptime({col('date_of_birth')}, '%Y%m%d'), '%Y-%m-%d'), "
            f"strftime(try_strptime({col('date_of_birth')}, '%m/%d/%Y'), '%Y-%m-%d'))")
+    named = name_features_sql(source)
     return f"""
         with base as (
             select
                 cast(record_id as varchar) as unique_id,
-                {first} as first_name,
-                left({normalise_name_sql(col('middle_name'))}, 1) as middle_initial,
-                replace({normalise_name_sql(col('last_name'))}, ' ', '') as last_name,
-                replace({normalise_name_sql(col('former_last_name'))}, ' ', '')
-                    as former_last_name,
+                {name_columns_sql()},
                 {dob} as date_of_birth,
                 nullif(lower(trim({col('email')})), '') as email,
                 nullif(right(regexp_replace({col('phone')}, '[^0-9]', '', 'g'), 10), '')
@@ -93,18 +106,66 @@ def _features_sql(source: str, columns: set[str]) -> str:
                 upper(nullif(trim({col('state')}), '')) as state,
                 nullif(left(regexp_replace({col('postal_code')}, '[^0-9A-Za-z]', '', 'g'), 5), '')
                     as postal_code
-            from {source}
+            from {named}
         )
         select
-            base.*,
+            base.* exclude (middle_name_norm),
+            left(base.middle_name_norm, 1) as middle_initial,
             coalesce(nick.name_groups, [base.first_name]) as first_name_groups
         from base
         left join pathways_nicknames as nick on base.first_name = nick.name
     """
 
 
+def person_features(con: duckdb.DuckDBPyConnection, table: pa.Table, name: str) -> None:
+    """Create table ``name`` of standardised person features from ``table`` (person columns
+    and record_id) in ``con``: names folded, transliterated and split as matching.features
+    describes, dates, phones, addresses and postcodes normalised."""
+    register_nicknames(con)
+    con.register(f"_{name}_in", prepare_names(table))
+    con.execute(f"create table {name} as {_features_sql(f'_{name}_in', set(table.column_names))}")
+    con.unregister(f"_{name}_in")
+
+
+# Feature columns a comparison or blocking rule can use when both sides have values.
+COMPARED_COLUMNS = ("first_name", "middle_initial", "last_name", "date_of_birth", "email",
+                    "phone", "street_address", "city", "state", "postal_code")
+# Fields considered for blocking, alone and in pairs (matching.blocking).
+BLOCKING_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone",
+                   "postal_code", "city", "street_address", "street_number", "state",
+                   "middle_initial")
+
+
 def _present(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return con.execute(f"select count({column}) > 0 from {table}").fetchall()[0][0]
+
+
+# Name shapes some data has and other data does not (see name_shapes).
+NAME_SHAPES_SQL = """
+    select
+        coalesce(bool_or(len(given_names) > 1), false) as several_given_names,
+        coalesce(bool_or(last_name_core <> last_name), false) as particles,
+        coalesce(bool_or(len(last_name_tokens) > 1), false) as multi_part
+    from {table}
+"""
+
+
+def available_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
+    """Compared columns with values in every one of ``tables``, plus former_last_name when
+    any has one, and the name shapes any has: ``several_given_names`` (someone has more
+    than one given name), ``particles`` (a surname with van, de, al, ...), ``multi_part``
+    (a surname of several parts). A comparison level for a shape no record has could never
+    be reached."""
+    available = {c for c in COMPARED_COLUMNS if all(_present(con, t, c) for t in tables)}
+    if "street_address" in available:
+        available.add("street_number")
+    if any(_present(con, t, "former_last_name") for t in tables):
+        available.add("former_last_name")
+    for table in tables:
+        shapes = con.sql(NAME_SHAPES_SQL.format(table=table))
+        available |= {name for name, present in zip(shapes.columns, shapes.fetchall()[0],
+                                                    strict=True) if present}
+    return available
 
 
 def _simple(column: str, *levels: Any) -> cl.CustomComparison:
@@ -112,32 +173,46 @@ def _simple(column: str, *levels: Any) -> cl.CustomComparison:
                                comparison_levels=[cll.NullLevel(column), *levels, cll.ElseLevel()])
 
 
-def generic_settings(available: set[str]) -> tuple[SettingsCreator, list, list]:
-    """Settings, EM training blocks and deterministic rules for the columns both sides have."""
+def _one_edit_level(column: str, width: int) -> cll.CustomLevel:
+    """One character different, added, dropped, or two adjacent characters swapped
+    (Damerau-Levenshtein distance 1), for a field of at most ``width`` characters (a date,
+    a postcode, a phone number). Damerau-Levenshtein costs twenty times a Hamming distance,
+    so it runs only where padded Hamming distance is at most two, which any such pair
+    meets (a swap of adjacent characters differs in two positions)."""
+    left, right = f"{column}_l", f"{column}_r"
+    return cll.CustomLevel(
+        f"hamming(rpad({left}, {width}, ' '), rpad({right}, {width}, ' ')) <= 2 "
+        f"and damerau_levenshtein({left}, {right}) <= 1",
+        label_for_charts="one character different or two adjacent swapped")
+
+
+def generic_comparisons(available: set[str]) -> list[cl.CustomComparison]:
+    """Comparisons for the columns both sides have."""
+    names = {"first_name", "last_name"} <= available
     comparisons = []
     if "first_name" in available:
-        comparisons.append(first_name_comparison())
+        comparisons.append(first_name_comparison(
+            swaps=names, several_given_names="several_given_names" in available))
     if "last_name" in available:
-        # A level no pair can reach would keep u sampling from stopping early.
-        comparisons.append(last_name_comparison(former_names="former_last_name" in available))
+        comparisons.append(last_name_comparison(
+            former_names="former_last_name" in available, swaps=names,
+            particles="particles" in available, multi_part="multi_part" in available))
     if "middle_initial" in available:
         comparisons.append(_simple("middle_initial", cll.ExactMatchLevel("middle_initial")))
     if "date_of_birth" in available:
         comparisons.append(_simple(
             "date_of_birth",
             cll.ExactMatchLevel("date_of_birth"),
-            cll.DamerauLevenshteinLevel("date_of_birth", 1),
+            _one_edit_level("date_of_birth", 10),
             cll.CustomLevel("substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
                             label_for_charts="same year"),
         ))
     if "email" in available:
-        comparisons.append(_simple(
-            "email", cll.ExactMatchLevel("email"),
-            cll.CustomLevel("split_part(email_l, '@', 1) = split_part(email_r, '@', 1)",
-                            label_for_charts="same local part")))
+        # No same-local-part level: see matching.settings.email_comparison.
+        comparisons.append(_simple("email", cll.ExactMatchLevel("email")))
     if "phone" in available:
         comparisons.append(_simple("phone", cll.ExactMatchLevel("phone"),
-                                   cll.DamerauLevenshteinLevel("phone", 1)))
+                                   _one_edit_level("phone", 10)))
     if "street_address" in available:
         comparisons.append(_simple(
             "street_address", cll.ExactMatchLevel("street_address"),
@@ -150,34 +225,116 @@ def generic_settings(available: set[str]) -> tuple[SettingsCreator, list, list]:
             cll.JaroWinklerLevel("city", 0.9)))
     if "postal_code" in available:
         comparisons.append(_simple("postal_code", cll.ExactMatchLevel("postal_code"),
-                                   cll.DamerauLevenshteinLevel("postal_code", 1)))
+                                   _one_edit_level("postal_code", 5)))
     if "state" in available:
         comparisons.append(_simple("state", cll.ExactMatchLevel("state")))
     if len(comparisons) < 2:
-        raise ValueError("link needs at least two person columns present on both sides, "
+        raise ValueError("at least two person columns are needed on both sides, "
                          f"got {sorted(available) or 'none'}")
+    return comparisons
 
-    candidate_rules = [
-        ("first_name", "last_name"), ("email",), ("phone",), ("date_of_birth",),
-        ("postal_code", "last_name"), ("postal_code", "first_name"),
-        ("city", "last_name"), ("street_address",),
-    ]
-    rules = [block_on(*r) for r in candidate_rules if set(r) <= available]
+
+def name_rules(available: set[str]) -> list[CandidateRule]:
+    """Blocking candidates beyond single fields and pairs: swapped given name and surname,
+    and one part of a multi-part surname with the same first name."""
+    if not {"first_name", "last_name"} <= available:
+        return []
+    return [cross_rule("first name and surname swapped",
+                       (("first_name", "last_name"), ("last_name", "first_name"))),
+            equi_rule("first_name", "last_name_head"),
+            equi_rule("first_name", "last_name_tail")]
+
+
+@dataclass
+class GenericSetup:
+    """Settings for the generic linker and what it trains with."""
+
+    settings: SettingsCreator
+    em_blocks: list
+    deterministic: list
+    rules: list[CandidateRule]
+
+
+def generic_settings(con: duckdb.DuckDBPyConnection, left: str, right: str | None,
+                     available: set[str]) -> GenericSetup:
+    """Settings, EM training blocks and deterministic rules for the columns both sides
+    have, with blocking rules chosen by what they cost on these tables (matching.blocking).
+    ``right`` None: deduplicate ``left``."""
+    comparisons = generic_comparisons(available)
+    fields = [f for f in BLOCKING_FIELDS if f in available]
+    rules = choose_rules(con, left, right, fields, name_rules(available))
+    if not rules:
+        raise ValueError("no blocking rule fits the available columns "
+                         f"{sorted(available)}; add names, email, phone or date of birth")
     em_candidates = [("first_name", "last_name"), ("date_of_birth",), ("postal_code",),
                      ("email",), ("city",)]
     em_blocks = [block_on(*r) for r in em_candidates if set(r) <= available][:3]
     deterministic = [block_on(*r) for r in
                      [("first_name", "last_name", "date_of_birth"), ("email",),
                       ("first_name", "last_name", "postal_code")] if set(r) <= available]
-    if not rules:
-        raise ValueError("no blocking rule fits the available columns "
-                         f"{sorted(available)}; add names, email, phone or date of birth")
     settings = SettingsCreator(
-        link_type="link_only", unique_id_column_name="unique_id",
-        comparisons=comparisons, blocking_rules_to_generate_predictions=rules,
+        link_type="link_only" if right is not None else "dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=[r.sql for r in rules],
         retain_matching_columns=False, retain_intermediate_calculation_columns=False,
     )
-    return settings, em_blocks, deterministic or rules[:1]
+    return GenericSetup(settings, em_blocks, deterministic or [rules[0].sql], rules)
+
+
+@contextmanager
+def _quiet_em() -> Iterator[None]:
+    """Silence EM's warning that a level was not observed in a training block: a data set
+    without, say, particles in its blocks leaves that level's m to the floor, as intended."""
+    em_log = logging.getLogger("splink.internals.expectation_maximisation")
+    level = em_log.level
+    em_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        em_log.setLevel(level)
+
+
+def load_or_train(linker_frames: list, con: duckdb.DuckDBPyConnection, left: str,
+                  right: str | None, model: str | Path | dict | None) -> tuple[Linker, dict]:
+    """A Linker over the registered feature frames with ``model``, or with a model trained
+    on the fly (prior from deterministic rules, u by random sampling, m by EM, floors so no
+    level is impossible); and the model as a dict."""
+    if model is not None:
+        trained = dict(model if isinstance(model, dict) else json.loads(
+            Path(model).read_text(encoding="utf-8")))
+        # The comparisons are symmetric, so a model trained to link serves to deduplicate
+        # and the other way round (its prior is the one it was trained with).
+        trained["link_type"] = "dedupe_only" if right is None else "link_only"
+        return Linker(linker_frames, trained, log_level=logging.WARNING), trained
+    tables = [left] if right is None else [left, right]
+    setup = generic_settings(con, left, right, available_columns(con, tables))
+    linker = Linker(linker_frames, setup.settings, log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(setup.deterministic,
+                                                                  recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1,
+                                                     num_chunks=U_SAMPLE_CHUNKS)
+    with _quiet_em():
+        for block in setup.em_blocks:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block, estimate_without_term_frequencies=True)
+    trained = regularise(linker.misc.save_model_to_json())
+    _set_probabilities(linker, trained)
+    return linker, trained
+
+
+def _set_probabilities(linker: Linker, model: dict) -> None:
+    """Give the trained linker the (regularised) m and u of ``model``, the model it saved:
+    the same comparisons and levels in the same order. Cheaper than a second Linker
+    (Splink validates a new one's settings against the tables, a tenth of link's time on
+    FEBRL4)."""
+    comparisons = linker._settings_obj.comparisons  # Splink 5.0's settings object
+    for comparison, saved in zip(comparisons, model["comparisons"], strict=True):
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        saved_levels = [lv for lv in saved["comparison_levels"] if not lv.get("is_null_level")]
+        for level, values in zip(levels, saved_levels, strict=True):
+            level.m_probability = values["m_probability"]
+            level.u_probability = values["u_probability"]
 
 
 def link(left: Any, right: Any, *, threshold: float = 0.9, model: str | Path | dict | None = None,
@@ -185,38 +342,15 @@ def link(left: Any, right: Any, *, threshold: float = 0.9, model: str | Path | d
     """Link two person tables one-to-one; see the module docstring."""
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    left_table, right_table = _as_arrow(left, "left"), _as_arrow(right, "right")
+    left_table, right_table = as_arrow(left, "left"), as_arrow(right, "right")
     logging.getLogger("splink").setLevel(logging.WARNING)
     con = connect_scratch()
-    register_nicknames(con)
-    for name, table in (("left", left_table), ("right", right_table)):
-        con.register(f"_{name}_in", table)
-        con.execute(f"create table {name}_features as "
-                    f"{_features_sql(f'_{name}_in', set(table.column_names))}")
-    feature_columns = ("first_name", "middle_initial", "last_name", "date_of_birth", "email",
-                       "phone", "street_address", "city", "state", "postal_code")
-    available = {c for c in feature_columns
-                 if _present(con, "left_features", c) and _present(con, "right_features", c)}
-    if _present(con, "left_features", "former_last_name") or _present(
-            con, "right_features", "former_last_name"):
-        available.add("former_last_name")
+    person_features(con, left_table, "left_features")
+    person_features(con, right_table, "right_features")
     db_api = DuckDBAPI(connection=con)
     frames = [db_api.register("left_features", dataset_display_name="left"),
               db_api.register("right_features", dataset_display_name="right")]
-    if model is not None:
-        trained = model if isinstance(model, dict) else json.loads(
-            Path(model).read_text(encoding="utf-8"))
-        linker = Linker(frames, trained, log_level=logging.WARNING)
-    else:
-        settings, em_blocks, deterministic = generic_settings(available)
-        linker = Linker(frames, settings, log_level=logging.WARNING)
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
-        for block in em_blocks:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block, estimate_without_term_frequencies=True)
-        trained = regularise(linker.misc.save_model_to_json())
-        linker = Linker(frames, trained, log_level=logging.WARNING)
+    linker, trained = load_or_train(frames, con, "left_features", "right_features", model)
     predictions = linker.inference.predict(threshold_match_probability=min(threshold, 0.5))
     con.execute(f"""
         create temp table _pairs as

@@ -123,7 +123,7 @@ class ScoredPairs:
     incremental: bool
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Table,
+def prepare_scoring(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Table,
              educations: pa.Table, model: str | Path | dict) -> tuple[dict, list[str]]:
     """Feature tables ``alumni_features`` and ``profile_features`` in ``con``; the model's
     settings with the prior scaled to the pool; and the columns whose term frequencies are
@@ -164,7 +164,7 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     pool crossed a step of pool_bucket), every pair is scored instead.
     """
     con = connection or connect_scratch()
-    settings, frozen = _prepare(con, alumni, profiles, educations, model)
+    settings, frozen = prepare_scoring(con, alumni, profiles, educations, model)
     prior = settings.get("probability_two_random_records_match")
     incremental = changed_alumni is not None or changed_profiles is not None
     if incremental and previous_prior is not None and prior is not None \

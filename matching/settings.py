@@ -13,39 +13,81 @@ from splink import SettingsCreator, block_on
 MODEL_VERSION = "1"
 
 
-def first_name_comparison() -> cl.CustomComparison:
-    """Exact, nickname-related (shared formal name), close spelling, else."""
+# Given name and surname written the other way round (Zhang Wei / Wei Zhang, or a form
+# that swapped the boxes): the same condition is a level of both name comparisons, so a
+# swapped pair is not scored as two disagreements. Like the exact levels it is adjusted
+# for how common the names are (a swapped Susan Johnson is a namesake's as easily as
+# hers), and regularise keeps it below the exact level.
+SWAPPED_NAMES = "first_name_l = last_name_r and last_name_l = first_name_r"
+
+
+def first_name_comparison(swaps: bool = True, several_given_names: bool = True
+                          ) -> cl.CustomComparison:
+    """Exact (term-frequency adjusted), nickname of the same name (Bill / William), given
+    name and surname swapped (when both are compared), close spelling, another given name
+    shared (José Luis / Luis, Mary Anne / Anne; when someone has several), loose spelling,
+    else. A level no pair of the data can reach is left out: Splink cannot train it, and
+    random sampling of u would never stop early waiting to see it."""
+    swapped = [cll.CustomLevel(SWAPPED_NAMES).configure(
+        label_for_charts="given name and surname swapped", tf_adjustment_column="first_name")
+    ] if swaps else []
+    other_given = [cll.ArrayIntersectLevel("given_names", min_intersection=1).configure(
+        label_for_charts="another given name shared (José Luis / Luis)")
+    ] if several_given_names else []
     return cl.CustomComparison(
         output_column_name="first_name",
-        comparison_description="first name: exact, nickname, Jaro-Winkler",
+        comparison_description="first name: exact, nickname, swapped with surname, "
+                               "Jaro-Winkler, another given name shared",
         comparison_levels=[
             cll.NullLevel("first_name"),
             cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
             cll.ArrayIntersectLevel("first_name_groups", min_intersection=1).configure(
                 label_for_charts="nickname of the same name (Bill / William)"),
+            *swapped,
             cll.JaroWinklerLevel("first_name", 0.92),
+            *other_given,
             cll.JaroWinklerLevel("first_name", 0.80),
             cll.ElseLevel(),
         ],
     )
 
 
-def last_name_comparison(former_names: bool = True) -> cl.CustomComparison:
-    """Exact (term-frequency adjusted for common surnames), former/maiden name (when the data
-    has former names), close spelling, else (a name changed after marriage lands here and is
-    not fatal)."""
+def last_name_comparison(former_names: bool = True, swaps: bool = True,
+                         particles: bool = True, multi_part: bool = True) -> cl.CustomComparison:
+    """Exact (term-frequency adjusted for common surnames; apostrophes, spacing and particles
+    written or run together count as exact: O'Brien / O Brien, van der Berg / Vanderberg),
+    former/maiden name (when the data has former names), swapped with the given name, the
+    same surname without its particles (van der Berg / Berg, al-Hassan / Hassan), close
+    spelling, one part of a multi-part or hyphenated surname shared (García López / García,
+    Dupré-Smith / Smith; a level of its own, weaker than the whole surname), loose spelling,
+    else (a name changed after marriage lands here and is not fatal). The former-name,
+    particle and part levels are left out when the data has no former names, particles or
+    multi-part surnames (see first_name_comparison)."""
     former = [cll.CustomLevel(
         "former_last_name_l = last_name_r or last_name_l = former_last_name_r",
         label_for_charts="former last name matches",
     )] if former_names else []
+    swapped = [cll.CustomLevel(SWAPPED_NAMES).configure(
+        label_for_charts="surname and given name swapped", tf_adjustment_column="last_name")
+    ] if swaps else []
+    without_particles = [cll.ExactMatchLevel("last_name_core").configure(
+        label_for_charts="same surname without particles (van der Berg / Berg)")
+    ] if particles else []
+    part = [cll.ArrayIntersectLevel("last_name_tokens", min_intersection=1).configure(
+        label_for_charts="a part of the surname shared (García López / García)")
+    ] if multi_part else []
     return cl.CustomComparison(
         output_column_name="last_name",
-        comparison_description="last name: exact, former name, Jaro-Winkler",
+        comparison_description="last name: exact, former name, swapped, without particles, "
+                               "Jaro-Winkler, a part of the surname shared",
         comparison_levels=[
             cll.NullLevel("last_name"),
             cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
             *former,
+            *swapped,
+            *without_particles,
             cll.JaroWinklerLevel("last_name", 0.92),
+            *part,
             cll.JaroWinklerLevel("last_name", 0.80),
             cll.ElseLevel(),
         ],
@@ -53,16 +95,16 @@ def last_name_comparison(former_names: bool = True) -> cl.CustomComparison:
 
 
 def email_comparison() -> cl.CustomComparison:
+    """Exact, else. There is no level for the same local part at another domain: the local
+    part is mostly the person's name (karen.johnson@...), so agreeing on it repeats the
+    name evidence, while its weight, learned from random pairs, counts it as independent
+    (it made namesakes certain)."""
     return cl.CustomComparison(
         output_column_name="email",
-        comparison_description="email: exact, same local part",
+        comparison_description="email: exact",
         comparison_levels=[
             cll.NullLevel("email"),
             cll.ExactMatchLevel("email"),
-            cll.CustomLevel(
-                "split_part(email_l, '@', 1) = split_part(email_r, '@', 1)",
-                label_for_charts="same local part",
-            ),
             cll.ElseLevel(),
         ],
     )
@@ -131,6 +173,10 @@ def middle_initial_comparison() -> cl.CustomComparison:
     )
 
 
+# Blocking on the swap: an equi-join like the others.
+SWAPPED_NAMES_RULE = "l.first_name = r.last_name and l.last_name = r.first_name"
+
+
 def blocking_rules() -> list:
     """Rules that generate candidate pairs. Each is an equi-join, so cost grows with the
     number of people sharing a key, not with alumni x profiles."""
@@ -140,6 +186,11 @@ def blocking_rules() -> list:
         block_on("institution_id", "last_name"),
         block_on("institution_id", "first_name", "grad_year"),
         block_on("last_name", "state", "substr(first_name, 1, 1)"),
+        # A multi-part or hyphenated surname on one side, one of its parts on the other
+        # (García López / García, Dupré-Smith / Smith).
+        block_on("first_name", "last_name_head"),
+        block_on("first_name", "last_name_tail"),
+        SWAPPED_NAMES_RULE,
     ]
 
 

@@ -29,11 +29,17 @@ from pathways.core.db import connect_scratch
 
 log = logging.getLogger(__name__)
 
-# Blocks for EM: each leaves different comparisons free to be estimated.
+# Blocks for EM: each leaves different comparisons free to be estimated, and each is
+# mostly true matches, so EM finds the match class. Email frees every name level; first +
+# last name frees school, field, location, middle initial and email; institution + last
+# name frees the first name once more. (Institution + graduation year, used before, is
+# mostly strangers from one class: EM there settled on a "match" class of the same city
+# and field rather than the same person, and averaged with the email block it halved
+# every name weight.)
 EM_BLOCKS = (
-    block_on("first_name", "last_name"),
-    block_on("institution_id", "grad_year"),
     block_on("email"),
+    block_on("first_name", "last_name"),
+    block_on("institution_id", "last_name"),
 )
 # Rules that are almost surely matches, to estimate the prior match probability.
 DETERMINISTIC_RULES = (
@@ -50,7 +56,14 @@ U_FLOOR = 1e-6
 
 
 def regularise(model: dict, m_floor: float = M_FLOOR, u_floor: float = U_FLOOR) -> dict:
-    """Floor m and u probabilities of every non-null level and renormalise per comparison."""
+    """Floor m and u probabilities of every non-null level and renormalise per comparison;
+    then keep each level's evidence (m/u) at most that of the level above it.
+
+    Levels go from most to least specific, so a looser agreement must never count for
+    more than a stricter one: rare levels (a swap, a shared part of a surname) have u
+    estimates from a handful of random pairs or the floor, and m from EM, and their ratio
+    can come out above the exact match's. Such a level's u is raised to the ratio of the
+    level above it."""
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
         for key, floor in (("m_probability", m_floor), ("u_probability", u_floor)):
@@ -58,6 +71,26 @@ def regularise(model: dict, m_floor: float = M_FLOOR, u_floor: float = U_FLOOR) 
             total = sum(values)
             for level, value in zip(levels, values, strict=True):
                 level[key] = value / total
+        cap = None
+        for level in levels[:-1]:  # the last ("else") level is what is left
+            ratio = level["m_probability"] / level["u_probability"]
+            if cap is not None and ratio > cap:
+                level["u_probability"] = level["m_probability"] / cap
+                ratio = cap
+            cap = ratio
+        total = sum(lv["u_probability"] for lv in levels)
+        for level in levels:
+            level["u_probability"] /= total
+    return model
+
+
+def floor_u(model: dict, u_floor: float = U_FLOOR) -> dict:
+    """Give every non-null level without an estimated u (never seen among random pairs) the
+    floor u, leaving the others as they are."""
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and not level.get("u_probability"):
+                level["u_probability"] = u_floor
     return model
 
 
@@ -120,6 +153,10 @@ def train(alumni: pa.Table, profiles: pa.Table, educations: pa.Table, out_dir: P
     linker.training.estimate_probability_two_random_records_match(
         list(DETERMINISTIC_RULES), recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # A level random pairs never reach (a swap) has no u yet: floor it before EM, which
+    # would otherwise let it veto or dominate.
+    linker = Linker([left, right], floor_u(linker.misc.save_model_to_json()),
+                    log_level=logging.WARNING)
     for rule in EM_BLOCKS:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True)

@@ -196,6 +196,38 @@ def test_explain_shows_the_cost_of_each_blocking_rule(built):
     assert "first_name" in result.stdout and "total:" in result.stdout
 
 
+def test_explain_shows_one_alumnus_candidates_with_every_comparison_weight(built):
+    from matching.candidates import explain_warehouse_alumnus
+
+    root, env, _, _ = built
+    (institution, student_id, profile_id, probability), = _query(root, """
+        select a.institution_id, a.student_id, m.profile_id, m.match_probability
+        from pii.int_alumni_profiles_matched as m
+        inner join pii.int_alumni_deduplicated as a on m.alumni_id = a.alumni_record_id
+        where m.candidate_rank = 1 and m.match_probability >= 0.8
+            and m.alumni_id in (select alumni_id from pii.int_alumni_profiles_matched
+                                where candidate_rank = 2)
+        order by a.institution_id, a.student_id limit 1""", database=BUILD)
+    explained = explain_warehouse_alumnus(root / BUILD, institution, student_id)
+    linked = explained.candidates[0]
+    assert (linked.profile_id, linked.status) == (profile_id, "linked")
+    assert linked.match_probability == pytest.approx(probability, rel=1e-9)
+    assert "runner-up" in {c.status for c in explained.candidates}
+    names = [w.comparison for w in linked.comparisons]
+    assert names[:2] == ["first_name", "last_name"] and "school" in names
+    # The weights add up to the pair's weight, from the prior.
+    assert explained.prior_weight + sum(w.weight for w in linked.comparisons) == pytest.approx(
+        linked.match_weight, abs=0.05)
+    result = _run(["match", "explain", "--institution", institution, "--student-id",
+                   student_id], env, root)
+    assert result.returncode == 0, result.stderr
+    assert profile_id in result.stdout and "linked" in result.stdout
+    assert "first_name" in result.stdout and "runner-up" in result.stdout
+    unknown = _run(["match", "explain", "--institution", institution, "--student-id",
+                    "no-such-id"], env, root)
+    assert unknown.returncode != 0 and "no alumnus with student id" in unknown.stderr
+
+
 def test_review_decisions_override_the_model(built, tmp_path):
     root, env, _, _ = built
     review = tmp_path / "review.csv"

@@ -36,7 +36,9 @@ def test_features_normalise_both_sides():
     row = con.sql("select * from a").to_arrow_table().to_pylist()[0]
     assert tuple(row) == FEATURE_COLUMNS
     assert row["first_name"] == "jose"
-    assert row["last_name"] == "obrien-smith"
+    assert row["last_name"] == "obriensmith"
+    assert row["last_name_tokens"] == ["obrien", "smith"]
+    assert row["given_names"] == ["jose", "luis", "angel"]
     assert row["middle_initial"] == "a"
     assert row["email"] == "jose@example.com"
     assert row["state"] == "MA" and row["postal_code"] == "02138"
@@ -95,7 +97,7 @@ def test_settings_build_and_blocking_rules_are_equi_joins():
     names = [c["output_column_name"] for c in created["comparisons"]]
     assert names == ["first_name", "last_name", "email", "school", "field", "location",
                      "middle_initial"]
-    assert len(blocking_rules()) == 5
+    assert len(blocking_rules()) == 8
 
 
 def test_regularise_floors_impossible_levels():

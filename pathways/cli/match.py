@@ -93,10 +93,22 @@ def match_explain(
     ctx: typer.Context,
     sample: Annotated[float, typer.Option(
         help="Share of records to count from (1.0 = exact).", min=0.001, max=1.0)] = 1.0,
+    institution: OptionalInstitutionOption = None,
+    student_id: Annotated[str | None, typer.Option(
+        help="With --institution: explain this alumnus's candidates instead.")] = None,
 ) -> None:
     """Show what each blocking rule costs: comparisons it adds and the running total, so
-    the cost of linkage is known before it runs."""
+    the cost of linkage is known before it runs. With --institution and --student-id, show
+    that alumnus's candidate profiles, every comparison's weight and what became of each
+    (linked, runner-up, linked to another alumnus, ...): why a link was or wasn't made."""
     from matching.explain import blocking_costs_in_build
+
+    if (institution is None) != (student_id is None):
+        raise typer.BadParameter("give both --institution and --student-id, or neither",
+                                 param_hint="--institution/--student-id")
+    if institution is not None and student_id is not None:
+        _print_alumnus_explanation(ctx, institution, student_id)
+        return
 
     with console.status("counting comparisons"):
         records, n_alumni, n_profiles = blocking_costs_in_build(
@@ -151,3 +163,24 @@ def review_import(
         raise fail("nothing imported")
     out.print(f"imported {result.imported} decisions ({result.skipped_blank} rows left blank); "
               "they apply from the next `pathways refresh`")
+
+
+def _print_alumnus_explanation(ctx: typer.Context, institution: str, student_id: str) -> None:
+    """`match explain --institution --student-id`: one table per candidate profile."""
+    from matching.candidates import explain_build_alumnus
+
+    settings = runtime(ctx).settings
+    with console.status("scoring the alumnus against every blocked profile"):
+        explained = explain_build_alumnus(settings.build_db, settings.project_root,
+                                          institution, student_id)
+    out.print(f"{explained.alumni_id}: {len(explained.candidates)} candidate profiles; every "
+              f"pair starts at the prior {explained.prior_weight:+.2f} and is linked at "
+              f"probability {explained.threshold} or more (one-to-one per institution)")
+    for c in explained.candidates:
+        table = Table("comparison", "level", "weight", "alumnus", "profile",
+                      title=f"{c.profile_id}: {c.status}, probability {c.match_probability:.4f}"
+                            f", weight {c.match_weight:+.2f}", caption=f"found by {c.found_by}")
+        for w in c.comparisons:
+            table.add_row(w.comparison, w.level, f"{w.weight:+.2f}", w.alumnus_value,
+                          w.profile_value)
+        out.print(table)

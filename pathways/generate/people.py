@@ -17,7 +17,7 @@ from faker.providers.person.en_US import Provider as PersonProvider
 from nicknames import NickNamer
 
 from pathways.core.config import Institution
-from pathways.generate import catalog
+from pathways.generate import catalog, names
 
 SEARCH_DATE = date(2026, 10, 1)  # the "as of" date of the demo world (NSC search date)
 FIRST_GRAD_YEAR = 2016
@@ -71,6 +71,9 @@ class Person:
     state: str
     zip3: str
     email: str | None = None
+    tradition: str = "common"  # see pathways.generate.names
+    native_first: str | None = None  # the name in its own script, when it has one
+    native_last: str | None = None
 
 
 @dataclass
@@ -167,8 +170,8 @@ class NamePool:
         self.long_tail_male = _long_tail(("first_names_male",))
         namer = NickNamer()
         self.nicknames: dict[str, list[str]] = {}
-        for names in (self.female[0], self.male[0]):
-            for name in names:
+        for given_names in (self.female[0], self.male[0]):
+            for name in given_names:
                 nicks = sorted(n.title() for n in namer.nicknames_of(name.lower()) if len(n) > 2)
                 if nicks:
                     self.nicknames[name] = nicks
@@ -192,6 +195,22 @@ class NamePool:
         if draw < LONG_TAIL_SHARE:
             return rng.choice(self.long_tail_last)
         return self._pick(rng, self.last)
+
+    def person_name(self, rng: random.Random, sex: str) -> names.PersonName:
+        """A whole name: from another tradition for about one person in eleven (compound,
+        particle, apostrophe, Vietnamese, Chinese, Cyrillic, Greek, hyphenated; see
+        pathways.generate.names), otherwise a common first, middle and last name."""
+        drawn = names.draw_tradition(rng, sex, lambda: self.first(rng, sex),
+                                     lambda: self.last_name(rng))
+        if drawn is not None:
+            if drawn.middle is None and drawn.tradition in ("particle", "apostrophe",
+                                                            "hyphenated"):
+                middle = self.first(rng, sex) if rng.random() < 0.6 else None
+                drawn = names.PersonName(drawn.first, middle, drawn.last, drawn.tradition)
+            return drawn
+        first = self.first(rng, sex)
+        middle = self.first(rng, sex) if rng.random() < 0.6 else None
+        return names.PersonName(first, middle, self.last_name(rng))
 
 
 def typo(rng: random.Random, text: str) -> str:
@@ -232,13 +251,36 @@ class World:
     def person(self, home_state: str | None) -> Person:
         rng = self.rng
         sex = "F" if rng.random() < 0.55 else "M"
-        first = self.names.first(rng, sex)
-        middle = self.names.first(rng, sex) if rng.random() < 0.6 else None
-        last = self.names.last_name(rng)
+        name = self.names.person_name(rng, sex)
         in_state = [c for c in catalog.CITIES if c[1] == home_state]
         city, state, zip3 = rng.choice(in_state) if in_state and rng.random() < 0.7 else \
             rng.choice(catalog.CITIES)
-        return Person(first, middle, last, sex, city, state, zip3)
+        return Person(name.first, name.middle, name.last, sex, city, state, zip3,
+                      tradition=name.tradition, native_first=name.native_first,
+                      native_last=name.native_last)
+
+    def _spelled(self, person: Person, first: str, last: str) -> tuple[str, str]:
+        """The person's own name as they spell it on a profile: one of two given names,
+        a compound surname's first part, particles dropped or run together, an
+        apostrophe dropped, a Vietnamese middle name in the surname
+        (pathways.generate.names). A surname other than their own is left alone."""
+        rng = self.rng
+        first = names.profile_given_name(rng, first, person.tradition)
+        if last == person.last_name:
+            last = names.profile_surname(rng, last, person.tradition)
+            if person.tradition == "vietnamese":
+                last, _ = names.vietnamese_surname(rng, last, person.middle_name)
+        return first, last
+
+    def _scripted(self, person: Person, first: str, last: str) -> tuple[str, str]:
+        """A name from another script written in it, or romanised another way; and the
+        boxes swapped on a few profiles."""
+        rng = self.rng
+        if last == person.last_name or person.native_last is not None:
+            first, last = names.profile_script(rng, names.PersonName(
+                person.first_name, person.middle_name, person.last_name, person.tradition,
+                person.native_first, person.native_last), first, last)
+        return names.maybe_swap(rng, first, last)
 
     def email_for(self, first: str, last: str) -> str:
         """A personal email address, unique like real ones: a taken address gets digits."""
@@ -412,6 +454,10 @@ class World:
         if alumnus.former_last_name and rng.random() < 0.3:
             last = alumnus.former_last_name
         known_last_name = last in (p.last_name, alumnus.roster_last_name, alumnus.former_last_name)
+        if alumnus.married_last_name and last == alumnus.married_last_name \
+                and rng.random() < 0.2:
+            last, known_last_name = f"{p.last_name}-{last}", True  # Dupré-Smith
+        first, last = self._spelled(p, first, last)
         if rng.random() < 0.02:
             last = typo(rng, last)
         if rng.random() < 0.5:
@@ -419,6 +465,7 @@ class World:
         email = None
         if rng.random() < 0.25:
             email = p.email if p.email and rng.random() < 0.7 else self.email_for(first, last)
+        first, last = self._scripted(p, first, last)
         education: list[Education] = []
         listed = False
         if rng.random() < 0.9:
@@ -501,9 +548,11 @@ class World:
             start = end
             if start > SEARCH_DATE:
                 break
+        first, last = self._scripted(person, *self._spelled(person, person.first_name,
+                                                            person.last_name))
         return Profile(
-            profile_id=self.new_profile_id(), first_name=person.first_name,
-            middle_name=None, last_name=person.last_name, city=person.city,
+            profile_id=self.new_profile_id(), first_name=first,
+            middle_name=None, last_name=last, city=person.city,
             state=person.state,
             email=self.email_for(person.first_name, person.last_name) if rng.random() < 0.2
             else None,
