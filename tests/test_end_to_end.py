@@ -197,7 +197,7 @@ def test_explain_shows_the_cost_of_each_blocking_rule(built):
 
 
 def test_explain_shows_one_alumnus_candidates_with_every_comparison_weight(built):
-    from matching.candidates import explain_warehouse_alumnus
+    from matching.candidates import explain_build_alumnus
 
     root, env, _, _ = built
     (institution, student_id, profile_id, probability), = _query(root, """
@@ -208,7 +208,8 @@ def test_explain_shows_one_alumnus_candidates_with_every_comparison_weight(built
             and m.alumni_id in (select alumni_id from pii.int_alumni_profiles_matched
                                 where candidate_rank = 2)
         order by a.institution_id, a.student_id limit 1""", database=BUILD)
-    explained = explain_warehouse_alumnus(root / BUILD, institution, student_id)
+    explained = explain_build_alumnus(root / BUILD, Settings.from_env().project_root,
+                                      institution, student_id)
     linked = explained.candidates[0]
     assert (linked.profile_id, linked.status) == (profile_id, "linked")
     assert linked.match_probability == pytest.approx(probability, rel=1e-9)
