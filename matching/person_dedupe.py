@@ -24,11 +24,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from splink.backends.duckdb import DuckDBAPI
 
 from matching.person_link import as_arrow, load_or_train, person_features
+from pathways.core.db import connect_scratch
 
 
 def dedupe(table: Any, *, threshold: float = 0.9, model: str | Path | dict | None = None,
@@ -38,7 +38,7 @@ def dedupe(table: Any, *, threshold: float = 0.9, model: str | Path | dict | Non
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     records = as_arrow(table, "table")
     logging.getLogger("splink").setLevel(logging.WARNING)
-    con = duckdb.connect()
+    con = connect_scratch()
     person_features(con, records, "features")
     db_api = DuckDBAPI(connection=con)
     frames = [db_api.register("features", dataset_display_name="records")]
