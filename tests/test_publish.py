@@ -157,8 +157,11 @@ def test_publish_refuses_identifiers_itself(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     with pytest.raises(PrivacyViolation) as error:
         publish(build, warehouse, ["u"], project_root=Settings.from_env().project_root)
-    assert str(error.value) == ("marts.bad.last_name is named like a direct identifier; "
-                                "marts.bad.contact holds 1 roster identifier values")
+    assert str(error.value) == (
+        "marts.bad.last_name is named like a direct identifier; "
+        "marts.bad.contact holds 1 roster identifier values; "
+        "marts.bad.contact holds text values that were not redacted: "
+        "1 with an e-mail address")
     assert not warehouse.exists() and not list(tmp_path.glob("*.publishing"))
     con = duckdb.connect(str(build))
     con.execute("drop table marts.bad")

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pathways.core.config import ImportsConfig, PathwaysConfig, load_config, load_imports
-from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
 
 console = Console(stderr=True)  # messages, progress, warnings
@@ -44,13 +43,11 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 
 def _known_institution(ctx: typer.Context, value: str | None) -> str | None:
-    """Check an --institution value against the configuration (a usage error otherwise)."""
+    """Check an --institution value against the configuration: an unknown one (or a
+    configuration that cannot be read) ends the command with its one-line message."""
     if value is None or ctx.resilient_parsing:
         return value
-    try:
-        runtime(ctx).config.get(value)
-    except PathwaysError as error:
-        raise typer.BadParameter(str(error), param_hint="--institution") from error
+    runtime(ctx).config.get(value)  # UnknownInstitution (a PathwaysError) names the known
     return value
 
 
