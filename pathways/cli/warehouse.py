@@ -105,8 +105,9 @@ def _print_refresh(settings: Settings, result) -> None:
                           soft_wrap=True)
         raise typer.Exit(1)
     for kind, n in sorted(result.redactions.items()):
-        console.print(f"[yellow]redacted {n} free-text values holding {DESCRIPTIONS[kind]} "
-                      "before publishing (pii.int_free_text_redactions)", soft_wrap=True)
+        console.print(f"[yellow]redacted {n} free-text value{'' if n == 1 else 's'} holding "
+                      f"{DESCRIPTIONS[kind]} before publishing (see "
+                      "pii.int_free_text_redactions in the build area)", soft_wrap=True)
     dbt = result.dbt
     if result.full_rebuild:
         mode = f"full rebuild: {result.full_rebuild_reason}"

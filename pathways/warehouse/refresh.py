@@ -265,9 +265,11 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
             if last_sources is not None:
                 result.changed_sources = changed_sources(sources, last_sources)
                 command += ["--select", *build_selection(result.changed_sources)]
-            # Seeds and unit tests depend only on the code and reference files the
-            # fingerprint covers: unchanged, they are already loaded and already passed.
-            command += ["--exclude", "resource_type:seed", "resource_type:unit_test"]
+            # Unit tests depend only on the code the fingerprint covers: unchanged, they
+            # passed already. Seeds are never selected by what descends from a source;
+            # excluding them by name would also drop every test that reads one (the
+            # unknown-CIP and state validations).
+            command += ["--exclude", "resource_type:unit_test"]
         result.dbt = dbt.run(command, on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:
@@ -330,7 +332,7 @@ def _isolate_failures(settings: Settings, result: RefreshResult,
             break
         excluded += [failed_test_name(node) for node, _ in latest.failures]
         skipped = sorted({node.split(".")[2] for node in latest.skipped
-                          if not node.startswith("unit_test.")})
+                          if node.startswith(("model.", "test.", "snapshot.", "seed."))})
         command = ["build", "--select", *skipped, "--exclude", *excluded]
         if result.full_rebuild:
             command.append("--full-refresh")
