@@ -22,3 +22,23 @@ def ingest_one(ingestor, path: Path, kind: str, institution_id: str | None = Non
     from ingestion.runner import LandingFile
 
     return ingestor.ingest_many([LandingFile(path, kind, institution_id)])[0]
+
+
+def file_text(path: Path) -> bytes:
+    """A file's bytes as a search would read them: lower case, gzip members decompressed."""
+    import gzip
+
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            pass
+    return data.lower()
+
+
+def files_naming(folder: Path, needles: list[str]) -> list[Path]:
+    """Every file under ``folder`` whose bytes hold one of ``needles`` (case-insensitive)."""
+    wanted = [n.lower().encode() for n in needles]
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()
+            and any(n in file_text(p) for n in wanted)]
