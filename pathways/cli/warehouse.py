@@ -262,6 +262,10 @@ def forget(
         out.print("and from the files that quoted them: "
                   + ", ".join(f"{kind} {n}" for kind, n in forgotten.files.items()),
                   soft_wrap=True)
+    if forgotten.delivered:
+        out.print("the institution's delivered files still hold them (Pathways reads the "
+                  "landing folder and never writes there; delete or replace these): "
+                  + ", ".join(forgotten.delivered), soft_wrap=True)
     if forgotten.rows_erased == 0:
         console.print("[yellow]no rows held that student id; the erasure is recorded anyway "
                       "so later files are withheld")

@@ -85,6 +85,16 @@ def changed_sources(current: dict[str, str], previous: dict[str, str]) -> list[s
                   if previous.get(label) != signature)
 
 
+def incremental_build_arguments(changed: list[str] | None) -> list[str]:
+    """The selection of an incremental ``dbt build`` after ``changed`` sources changed (None:
+    unknown, everything). Unit tests depend only on the code the fingerprint covers:
+    unchanged, they passed already. Seeds are never selected by what descends from a
+    source; excluding them by name would also drop every test that reads one (the
+    unknown-CIP and state validations), so they are not excluded."""
+    selection = [] if changed is None else ["--select", *build_selection(changed)]
+    return [*selection, "--exclude", "resource_type:unit_test"]
+
+
 def build_selection(changed: list[str]) -> list[str]:
     """dbt ``--select`` arguments: everything downstream of a changed source, the models
     every refresh stamps, and the validation tests."""

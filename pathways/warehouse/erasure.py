@@ -16,6 +16,7 @@ without them.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -79,18 +80,30 @@ def _person(con: duckdb.DuckDBPyConnection, institution_id: str,
     return emails, sorted(names)
 
 
+@dataclass(frozen=True)
+class Erased:
+    """What ``forget`` removed: rows per table, files per kind, and the delivered files
+    (landing folder) that still hold the person, which Pathways never writes."""
+
+    rows: dict[str, int]
+    files: dict[str, int]
+    delivered: list[str]
+
+
 def forget(build_db: Path, institution: Institution, imports: ImportsConfig,
            student_id: str, reason: str | None = None, *,
-           scan: Iterable[Path] = ()) -> tuple[dict[str, int], dict[str, int]]:
+           scan: Iterable[Path] = ()) -> Erased:
     """Erase one student of one institution from the build area, then from every file in
-    the build area's folder and under ``scan`` (dbt's target/ and logs/); returns rows per
-    table and files per kind."""
+    the build area's folder and under ``scan`` (dbt's target/ and logs/)."""
     key = pseudonym_key()
     ids = id_variants(student_id, institution)
     with connect_build(build_db) as con:
         ensure_ops_schema(con)
         emails, names = _person(con, institution.id, ids)
         needles = sorted({*emails, *names, *(i for i in ids if len(i) >= MIN_SEARCHED_ID)})
+        delivered = sorted({row[0] for row in con.execute(
+            "select file from ops.file_ledger where institution_id = ? and status <> "
+            "'refused'", [institution.id]).fetchall()})
         counts: dict[str, int] = {}
         inst = institution.id
         counts["raw.rosters"] = _delete(
@@ -157,7 +170,20 @@ def forget(build_db: Path, institution: Institution, imports: ImportsConfig,
                 con.execute("insert into ops.erasures (institution_id, alumni_key, email_keys, "
                             "reason) values (?, ?, [], ?)", [inst, variant_key, reason])
     compact(build_db)
-    return counts, scrub_files(build_db, [build_db.parent, *scan], needles)
+    files = scrub_files(build_db, [build_db.parent, *scan], needles)
+    return Erased(counts, files, [f for f in delivered if _names(Path(f), needles)])
+
+
+def _names(path: Path, needles: list[str]) -> bool:
+    """Whether the file at ``path`` (gzip members decompressed) holds one of ``needles``."""
+    try:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+    except (OSError, EOFError):
+        return False
+    data = data.lower()
+    return any(n.lower().encode() in data for n in needles)
 
 
 def _scrub_text(con: duckdb.DuckDBPyConnection, needles: list[str]) -> dict[str, int]:
@@ -244,12 +270,13 @@ def compact(database: Path) -> None:
 
 @dataclass(frozen=True)
 class Forgotten:
-    """Rows erased per table, files cleaned per kind, and the refresh that republished
-    without them (if any)."""
+    """Rows erased per table, files cleaned per kind, delivered files that still hold the
+    person, and the refresh that republished without them (if any)."""
 
     counts: dict[str, int]
     refresh: RefreshResult | None
     files: dict[str, int]
+    delivered: list[str]
 
     @property
     def rows_erased(self) -> int:
@@ -266,8 +293,8 @@ def forget_person(settings: Settings, config: PathwaysConfig, imports: ImportsCo
         raise NotBuiltYet(f"no build area at {settings.build_db}: nothing to erase yet")
     root = settings.project_root
     with exclusive(settings.build_db, "forget"):
-        counts, files = forget(settings.build_db, config.get(institution_id), imports,
-                               student_id, reason, scan=[root / "target", root / "logs"])
+        erased = forget(settings.build_db, config.get(institution_id), imports, student_id,
+                        reason, scan=[root / "target", root / "logs"])
         refreshed = (run_refresh(settings=settings, config=config, on_progress=on_progress)
                      if republish else None)
-    return Forgotten(counts, refreshed, files)
+    return Forgotten(erased.rows, refreshed, erased.files, erased.delivered)

@@ -21,6 +21,7 @@ refresh when a value escaped redaction).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -114,13 +115,27 @@ def free_text_violations(con: duckdb.DuckDBPyConnection, database: str,
     return problems
 
 
+def mart_models(target: Path) -> set[str] | None:
+    """The relations of the project's mart models, from dbt's manifest in ``target``
+    (None when there is none): a model removed from the project leaves its table in the
+    build area, and it is not published."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {node["alias"] for node in manifest.get("nodes", {}).values()
+            if node.get("resource_type") == "model" and node.get("schema") == "marts"}
+
+
 def publish(build_db: Path, warehouse: Path, institution_ids: list[str],
             run_id: str | None = None, *, project_root: Path,
             held_back: Collection[str] = (), status: str = "succeeded",
-            pause: Callable[[str], None] | None = None) -> list[str]:
+            pause: Callable[[str], None] | None = None,
+            marts: set[str] | None = None) -> list[str]:
     """Copy the build's marts (and refresh history, with ``run_id`` recorded as ``status``
     and published) into a new warehouse file and swap it in; the rows of ``held_back``
-    institutions come from the warehouse being replaced. Returns the published table names.
+    institutions come from the warehouse being replaced. ``marts``: the tables to publish
+    (default every table of the build's schema marts). Returns the published table names.
 
     ``pause(point)`` is called just before and just after the swap (fault-injection tests
     kill the process there)."""
@@ -134,7 +149,8 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str],
                            f"{error.strerror or error}") from error
     try:
         tables = _write(staging_file, build_db, warehouse, institution_ids, run_id,
-                        direct_identifier_columns(project_root), sorted(held_back), status)
+                        direct_identifier_columns(project_root), sorted(held_back), status,
+                        marts)
     except BaseException:
         staging_file.unlink(missing_ok=True)
         raise
@@ -148,7 +164,7 @@ def publish(build_db: Path, warehouse: Path, institution_ids: list[str],
 
 def _write(staging_file: Path, build_db: Path, previous: Path, institution_ids: list[str],
            run_id: str | None, identifier_columns: frozenset[str], held_back: list[str],
-           status: str) -> list[str]:
+           status: str, marts: set[str] | None) -> list[str]:
     """The new warehouse file: marts, refresh history and per-institution views, checked
     by both gates. Returns the mart tables copied."""
     with connect_published(staging_file, read_only=False) as con:
@@ -160,7 +176,7 @@ def _write(staging_file: Path, build_db: Path, previous: Path, institution_ids: 
         tables = [row[0] for row in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'build' and schema_name = 'marts' order by table_name"
-        ).fetchall()]
+        ).fetchall() if marts is None or row[0] in marts]
         con.execute("create schema marts")
         held = "(" + ", ".join(quote_literal(i) for i in held_back) + ")"
         for table in tables:

@@ -36,15 +36,15 @@ from pathways.core.errors import PathwaysError, PrivacyViolation
 from pathways.core.ops import ensure_ops_schema
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import (
-    build_selection,
     changed_sources,
+    incremental_build_arguments,
     signatures,
     source_tables,
 )
 from pathways.warehouse.dbt_runner import DbtOutcome, DbtProcess
 from pathways.warehouse.fingerprint import build_fingerprint
 from pathways.warehouse.isolation import Attribution, attribute_failures, failed_test_name
-from pathways.warehouse.publish import CannotIsolate, publish
+from pathways.warehouse.publish import CannotIsolate, mart_models, publish
 
 # Incremental marts keyed by refresh: rows of refreshes that never published (and rows of
 # institutions a partial refresh held back) are removed before the next build, so history
@@ -264,12 +264,7 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
         else:
             if last_sources is not None:
                 result.changed_sources = changed_sources(sources, last_sources)
-                command += ["--select", *build_selection(result.changed_sources)]
-            # Unit tests depend only on the code the fingerprint covers: unchanged, they
-            # passed already. Seeds are never selected by what descends from a source;
-            # excluding them by name would also drop every test that reads one (the
-            # unknown-CIP and state validations).
-            command += ["--exclude", "resource_type:unit_test"]
+            command += incremental_build_arguments(result.changed_sources)
         result.dbt = dbt.run(command, on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:
@@ -289,7 +284,8 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
             result.published_tables = publish(
                 build_db, warehouse, [i.id for i in config.institutions], result.run_id,
                 project_root=settings.project_root, held_back=result.held_back,
-                status=final_status, pause=_pause_hook(settings))
+                status=final_status, pause=_pause_hook(settings),
+                marts=mart_models(settings.project_root / "target"))
         except (PrivacyViolation, CannotIsolate) as exc:
             result.status, result.failed_step = "failed", "publish"
             result.message = (f"privacy gate: {exc}" if isinstance(exc, PrivacyViolation)
