@@ -26,14 +26,13 @@ def ingest_one(ingestor, path: Path, kind: str, institution_id: str | None = Non
 
 def file_text(path: Path) -> bytes:
     """A file's bytes as a search would read them: lower case, gzip members decompressed."""
+    import contextlib
     import gzip
 
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
-        try:
+        with contextlib.suppress(OSError, EOFError):
             data = gzip.decompress(data)
-        except (OSError, EOFError):
-            pass
     return data.lower()
 
 

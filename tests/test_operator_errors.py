@@ -71,7 +71,8 @@ def test_an_institution_id_the_configuration_refuses_is_explained(env, tmp_path)
     line = _one_line_error(run_pathways(["institutions"], {**env, "PATHWAYS_CONFIG": str(config),
                                         "PATHWAYS_IMPORTS": str(ROOT / "config" / "imports.yml")},
                                         tmp_path))
-    assert "institutions.0.id: Value error, institution id 'North-Field' must be a lowercase" in line
+    assert ("institutions.0.id: Value error, institution id 'North-Field' must be a "
+            "lowercase") in line
 
 
 def test_a_missing_configuration_file_is_named(env, tmp_path):
