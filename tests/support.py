@@ -41,3 +41,17 @@ def files_naming(folder: Path, needles: list[str]) -> list[Path]:
     wanted = [n.lower().encode() for n in needles]
     return [p for p in sorted(folder.rglob("*")) if p.is_file()
             and any(n in file_text(p) for n in wanted)]
+
+
+def hold_build_area(build_db: Path) -> subprocess.Popen[str]:
+    """Another process holding the build area's lock as a running refresh does; the caller
+    kills it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path\n"
+         "from pathways.core.build_area import exclusive\n"
+         "with exclusive(Path(sys.argv[1]), 'refresh'):\n"
+         "    print('held', flush=True); time.sleep(60)\n", str(build_db)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder

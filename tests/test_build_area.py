@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from support import hold_build_area
 
 from pathways.core.build_area import exclusive, is_busy
 from pathways.core.config import INSTITUTION_ID_PATTERN
@@ -53,15 +52,8 @@ def test_the_api_key_store_is_readable_by_its_owner_only(tmp_path):
 
 def test_a_second_process_is_told_who_holds_the_build_area(tmp_path):
     build_db = tmp_path / "build" / "b.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path\n"
-         "from pathways.core.build_area import exclusive\n"
-         "with exclusive(Path(sys.argv[1]), 'refresh'):\n"
-         "    print('held', flush=True); time.sleep(60)\n", str(build_db)],
-        stdout=subprocess.PIPE, text=True)
+    holder = hold_build_area(build_db)
     try:
-        assert holder.stdout.readline().strip() == "held"
         assert is_busy(build_db)
         with pytest.raises(BuildAreaBusy) as busy, exclusive(build_db, "refresh"):
             pass

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import KEY, run_pathways
+from support import KEY, hold_build_area, run_pathways
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,15 +32,8 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_a_second_refresh_while_one_runs_is_told_so(env, tmp_path):
     build_db = tmp_path / "wh" / "build" / "wh_build.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path\n"
-         "from pathways.core.build_area import exclusive\n"
-         "with exclusive(Path(sys.argv[1]), 'refresh'):\n"
-         "    print('held', flush=True); time.sleep(60)\n", str(build_db)],
-        stdout=subprocess.PIPE, text=True)
+    holder = hold_build_area(build_db)
     try:
-        assert holder.stdout.readline().strip() == "held"
         for command in (["refresh"], ["ingest", "--landing", str(tmp_path)]):
             line = _one_line_error(run_pathways(command, env, tmp_path))
             assert line.startswith(f"error: the build area {build_db.parent} is in use "
