@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,25 @@ def main() -> None:
         examples = con.execute("select text_value, redacted_text from "
                                "build.pii.int_free_text_redactions limit 5").fetchall()
 
+    # The marts' queries with and without the redaction lookup, on the same build (best of 7).
+    compiled = ROOT / "target" / "compiled" / "pathways" / "dbt_project" / "models" / "marts"
+    lookup = re.compile(r"coalesce\(\s*\(\s*select redactions\.redacted_text\s+from [^)]*? as "
+                        r"redactions\s+where redactions\.text_value = (.*?)\s*\),\s*\1\s*\)",
+                        re.S)
+    mart_queries: dict[str, tuple[float, float]] = {}
+    with connect_published(build_db) as con:
+        for model in ("fct_alumni_positions", "fct_alumni_further_education", "dim_alumni"):
+            sql = (compiled / "outcomes" / f"{model}.sql").read_text(encoding="utf-8")
+            timings = []
+            for query in (sql, lookup.sub(r"\1", sql)):
+                runs = []
+                for _ in range(7):
+                    start = time.perf_counter()
+                    con.execute(f"create or replace temp table timed as {query}")
+                    runs.append(time.perf_counter() - start)
+                timings.append(min(runs))
+            mart_queries[model] = (timings[0], timings[1])
+
     redaction_model = node_seconds.get("int_free_text_redactions", 0.0)
     marts = {n: s for n, s in node_seconds.items()
              if n in ("fct_alumni_positions", "fct_alumni_further_education", "dim_alumni")}
@@ -95,6 +115,8 @@ def main() -> None:
     print(f"int_free_text_redactions: {redaction_model:.2f} s "
           f"({redaction_model / build_seconds:.1%} of the build); marts that redact: "
           + ", ".join(f"{n} {s:.2f} s" for n, s in sorted(marts.items())))
+    print("mart queries with / without the redaction lookup: " + ", ".join(
+        f"{m} {a * 1000:.0f} / {b * 1000:.0f} ms" for m, (a, b) in sorted(mart_queries.items())))
     print(f"publish {publish_seconds:.2f} s: identifier gate {identifier_gate:.2f} s, "
           f"roster names {scanner_seconds:.2f} s, free-text gate {free_text_gate:.2f} s over "
           f"{n_values:,} distinct text values ({free_text_gate / publish_seconds:.0%} of "
