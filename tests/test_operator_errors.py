@@ -20,9 +20,9 @@ def env(tmp_path) -> dict[str, str]:
             "PATHWAYS_API_KEYS": str(tmp_path / "wh" / "keys.sqlite")}
 
 
-def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+def _one_line_error(result: subprocess.CompletedProcess[str], status: int = 1) -> str:
     """The error line of a failed command, after checking it is the only one."""
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == status, result.stdout + result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, result.stderr
@@ -46,7 +46,8 @@ def test_a_second_refresh_while_one_runs_is_told_so(env, tmp_path):
 
 def test_an_unknown_institution_is_named_with_the_configured_ones(env, tmp_path):
     line = _one_line_error(run_pathways(
-        ["export", "--institution", "North Field", "--out", str(tmp_path / "x")], env, tmp_path))
+        ["export", "--institution", "North Field", "--out", str(tmp_path / "x")], env, tmp_path),
+        status=2)  # a usage error
     assert line.startswith("error: unknown institution 'North Field'; configured: northfield,")
     landing = tmp_path / "landing" / "atlantis" / "roster"
     landing.mkdir(parents=True)

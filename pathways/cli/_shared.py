@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pathways.core.config import ImportsConfig, PathwaysConfig, load_config, load_imports
+from pathways.core.errors import UnknownInstitution
 from pathways.core.settings import Settings
 
 console = Console(stderr=True)  # messages, progress, warnings
@@ -43,11 +44,17 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 
 def _known_institution(ctx: typer.Context, value: str | None) -> str | None:
-    """Check an --institution value against the configuration: an unknown one (or a
-    configuration that cannot be read) ends the command with its one-line message."""
+    """Check an --institution value against the configuration: an unknown one ends the
+    command with a one-line message naming the configured ones and exit status 2 (a usage
+    error); a configuration that cannot be read, with its own message and status 1."""
     if value is None or ctx.resilient_parsing:
         return value
-    runtime(ctx).config.get(value)  # UnknownInstitution (a PathwaysError) names the known
+    config = runtime(ctx).config
+    try:
+        config.get(value)
+    except UnknownInstitution as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from error
     return value
 
 
