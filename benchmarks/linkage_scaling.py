@@ -95,7 +95,8 @@ def prepare(alumni: int, profiles: int, out: Path) -> Path:
         return build
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PATHWAYS_BUILD_DB": str(build),
-           "PATHWAYS_WAREHOUSE": str(out / "unused.duckdb"), "PATHWAYS_PSEUDONYM_KEY": "bench"}
+           "PATHWAYS_WAREHOUSE": str(out / "published" / "unused.duckdb"),
+           "PATHWAYS_PSEUDONYM_KEY": "bench"}
     run = {"env": env, "check": True, "stdout": subprocess.DEVNULL, "cwd": ROOT}
     subprocess.run([str(BIN / "pathways"), "generate", "--out", str(out / "landing"),
                     "--institutions", "4", "--alumni", str(alumni), "--profiles",

@@ -4,12 +4,21 @@ Each file is hashed, checked against the ledger (the same content twice adds not
 parsed by its kind's reader (ingestion.sources), loaded with dlt, and recorded in
 ``ops.file_ledger`` with its quarantined rows in ``ops.quarantine``. A refused file loads
 nothing.
+
+dlt's working folder (extract, normalise and load packages: whole copies of the rows) lives
+inside the restricted build area (pathways.core.build_area) and holds no rows once a batch
+is loaded: dlt deletes each package's job files as it completes (``delete_completed_jobs``),
+the package folders are removed after each load, and packages a killed ingest left behind
+are discarded (never loaded: their files were not recorded in the ledger, so they load
+again from the landing folder).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +35,7 @@ from ingestion.parsed import ParsedFile
 from ingestion.reference import config_source
 from ingestion.sources import source_kind
 from ingestion.textfiles import FileRefused
+from pathways.core.build_area import dlt_pipelines_dir, ensure_private_dir, exclusive
 from pathways.core.config import ImportsConfig, PathwaysConfig
 from pathways.core.db import open_build
 from pathways.core.erasure_list import ErasureList
@@ -108,30 +118,63 @@ def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
     return found
 
 
+# Folders of dlt's working directory that hold load packages (copies of the rows).
+_PACKAGE_FOLDERS = (("normalize", "extracted"), ("load", "new"), ("load", "normalized"),
+                    ("load", "loaded"))
+
+
 class Ingestor:
-    """Holds one DuckDB connection and one dlt pipeline for a batch of files."""
+    """Holds the build area's lock, one DuckDB connection and one dlt pipeline for a batch
+    of files."""
 
     def __init__(self, build_db: Path, config: PathwaysConfig, imports: ImportsConfig) -> None:
         self.config = config
         self.imports = imports
-        self.con = open_build(build_db)
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(exclusive(build_db, "ingest"))
+        try:
+            self.con = open_build(build_db)
+        except BaseException:
+            self._lock.close()
+            raise
         self.ledger = Ledger(self.con)
-        # dlt hands Arrow tables to DuckDB through Parquet files it deletes after loading:
-        # compressing them costs about 0.5 s per million profiles and saves nothing.
+        # dlt hands Arrow tables to DuckDB through Parquet files: compressing them costs
+        # about 0.5 s per million profiles and saves nothing.
         os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
+        # The Parquet files are copies of student records: dlt deletes each package's
+        # files once they are loaded (not its default).
+        os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
+        # dlt's run trace (trace.pickle) would keep exception texts, which can quote values.
+        os.environ.setdefault("ENABLE_RUNTIME_TRACE", "false")
         # A pipeline of student records reports nothing to anyone: dlt's anonymous usage
         # telemetry (on by default, posted from a background thread) stays off.
         os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+        pipelines_dir = ensure_private_dir(dlt_pipelines_dir(build_db))
         self.pipeline = dlt.pipeline(
             pipeline_name="pathways_raw",
             destination=dlt.destinations.duckdb(self.con),
             dataset_name="raw",
-            pipelines_dir=str(build_db.parent / ".dlt_pipelines"),
+            pipelines_dir=str(pipelines_dir),
         )
+        self.discard_load_packages()  # what a killed ingest left behind is never loaded
         self.ingest_id = uuid.uuid4().hex
 
+    def discard_load_packages(self) -> None:
+        """Delete every load package in dlt's working folder: pending ones (a failed or
+        killed load; their files are not in the ledger and load again) and loaded ones."""
+        working_dir = Path(self.pipeline.working_dir)
+        for parts in _PACKAGE_FOLDERS:
+            folder = working_dir.joinpath(*parts)
+            if folder.is_dir():
+                for package in folder.iterdir():
+                    shutil.rmtree(package, ignore_errors=True)
+
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.discard_load_packages()
+            self.con.close()
+        finally:
+            self._lock.close()
 
     def __enter__(self) -> Ingestor:
         return self
@@ -142,6 +185,7 @@ class Ingestor:
     def load_reference(self) -> None:
         """Replace raw.institutions and raw.institution_aliases from the configuration."""
         self.pipeline.run(config_source(self.config, self.imports))
+        self.discard_load_packages()
 
     def ingest_many(self, files: list[LandingFile],
                     on_file: Callable[[FileResult], None] | None = None,
@@ -234,6 +278,7 @@ class Ingestor:
                 resource(tables[0] if len(tables) == 1
                          else pa.concat_tables(tables, promote_options="default"))
                 for resource, tables in by_resource.items()])
+            self.discard_load_packages()
         for pending in batch:
             parsed, result = pending.parsed, pending.result
             self.ledger.record(

@@ -22,3 +22,36 @@ def ingest_one(ingestor, path: Path, kind: str, institution_id: str | None = Non
     from ingestion.runner import LandingFile
 
     return ingestor.ingest_many([LandingFile(path, kind, institution_id)])[0]
+
+
+def file_text(path: Path) -> bytes:
+    """A file's bytes as a search would read them: lower case, gzip members decompressed."""
+    import contextlib
+    import gzip
+
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        with contextlib.suppress(OSError, EOFError):
+            data = gzip.decompress(data)
+    return data.lower()
+
+
+def files_naming(folder: Path, needles: list[str]) -> list[Path]:
+    """Every file under ``folder`` whose bytes hold one of ``needles`` (case-insensitive)."""
+    wanted = [n.lower().encode() for n in needles]
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()
+            and any(n in file_text(p) for n in wanted)]
+
+
+def hold_build_area(build_db: Path) -> subprocess.Popen[str]:
+    """Another process holding the build area's lock as a running refresh does; the caller
+    kills it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path\n"
+         "from pathways.core.build_area import exclusive\n"
+         "with exclusive(Path(sys.argv[1]), 'refresh'):\n"
+         "    print('held', flush=True); time.sleep(60)\n", str(build_db)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder

@@ -103,3 +103,22 @@ def test_warnings_keep_their_rows_and_errors_store_none_while_passing(manifest):
     assert len(warn) >= 4
     assert storing == warn
     assert {n["config"]["schema"] for n in tests} == {"audit"}
+
+
+def test_every_validation_test_runs_on_an_incremental_refresh(manifest, tmp_path):
+    """Warn-severity tests (unknown CIP codes, states, degree levels, unmapped survey
+    answers) run on every refresh, even one where no source changed, so every refresh
+    reports every open problem as a full rebuild does; excluding seeds by name once
+    dropped the two that read a seed."""
+    from pathways.warehouse.changes import incremental_build_arguments
+
+    warn = {n["name"] for n in manifest["nodes"].values()
+            if n["resource_type"] == "test" and n["config"]["severity"].lower() == "warn"}
+    env = {**os.environ, "PATHWAYS_BUILD_DB": str(tmp_path / "unused.duckdb")}
+    # No source changed: the smallest selection an incremental refresh makes.
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "ls", "--quiet", "--project-dir",
+         str(ROOT), "--profiles-dir", str(ROOT), "--target-path", str(tmp_path),
+         "--resource-type", "test", "--output", "name", *incremental_build_arguments([])],
+        check=True, env=env, capture_output=True, text=True).stdout.split()
+    assert len(warn) >= 4 and warn <= set(listed), warn - set(listed)

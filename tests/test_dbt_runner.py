@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pathways.core.settings import Settings
 from pathways.warehouse import dbt_worker
@@ -43,3 +44,41 @@ def test_the_worker_sees_a_waiting_command(monkeypatch):
         sender.write('["build"]\n')
         sender.flush()
         assert dbt_worker._command_waiting()  # stops: the command runs first
+
+
+def test_a_quiet_dbt_worker_dies_the_moment_its_parent_is_killed(tmp_path):
+    """Writing to a closed pipe would end a chatty child too; this one is silent (as dbt is
+    inside a long model), so only the kernel's parent-death signal can end it."""
+    import signal
+    import subprocess
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import os, subprocess, sys, time\n"
+        "env = dict(os.environ, PATHWAYS_DBT_PARENT_PID=str(os.getpid()))\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time\\n"
+        "from pathways.warehouse.dbt_worker import die_with_parent\\n"
+        "assert die_with_parent()\\n"
+        "open(\"" + str(pid_file) + "\", \"w\").write(str(__import__(\"os\").getpid()))\\n"
+        "time.sleep(120)'], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)\n"
+        "time.sleep(120)\n")])
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        status = Path(f"/proc/{child}/stat").read_text().split(")")[-1].split()[0]
+        if status == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the worker outlived its parent")

@@ -7,10 +7,11 @@ findable alumni) relaxed for small, noisier data; see README "Match quality".
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import duckdb
 import pytest
-from support import KEY
+from support import KEY, file_text
 from support import run_pathways as _run
 
 from matching.evaluate import evaluate
@@ -21,6 +22,7 @@ from pathways.core.settings import Settings
 pytestmark = pytest.mark.e2e
 
 BUILD = "build/wh_build.duckdb"
+ROOT = Path(__file__).resolve().parent.parent
 IDENTIFIER_COLUMNS = direct_identifier_columns(Settings.from_env().project_root)
 
 
@@ -390,6 +392,67 @@ def test_forget_erases_a_person_everywhere_and_keeps_them_out(built, tmp_path):
                   [key])[0][0] == 0
     assert _query(root, "select count(*) from marts.dim_alumni where alumni_key = ?",
                   [alumni_key(KEY.encode(), "lakeshore", "077000001")])[0][0] == 1
+
+
+def _tables_naming(database: Path, needles: list[str]) -> list[str]:
+    """``schema.table.column`` of every text column of a DuckDB file holding a needle."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        found = []
+        for schema, table, column in con.execute(
+                "select schema_name, table_name, column_name from duckdb_columns() "
+                "where data_type in ('VARCHAR', 'JSON') and not internal").fetchall():
+            hits = con.execute(
+                f'select count(*) from "{schema}"."{table}" where list_bool_or('
+                f'[contains(lower("{column}"::varchar), n) for n in ?::varchar[]])',
+                [[n.lower() for n in needles]]).fetchall()[0][0]
+            if hits:
+                found.append(f"{schema}.{table}.{column}")
+        return found
+    finally:
+        con.close()
+
+
+def test_forget_leaves_no_copy_of_the_person_in_any_file_pathways_writes(built):
+    """Every file under every folder Pathways writes (the warehouse folder with the build
+    area, dlt's working folder and logs; dbt's target/ and logs/) is searched, bytes and
+    tables, for the forgotten person's name, e-mail and student id. The landing folder
+    holds the institution's own deliveries, which Pathways never writes: forget names the
+    delivered files that still hold the person."""
+    root, env, landing, _ = built
+    truth = [t for t in _truth(landing) if t["institution_id"] == "northfield"
+             and not t["profile_id"] and t["further_study"] == "true"]
+    person = None
+    for candidate in truth:
+        [(first, last, email, n_same)] = _query(root, """
+            select first_name, last_name, email,
+                (select count(*) from raw.rosters as r where r.first_name = s.first_name
+                    and r.last_name = s.last_name)
+                + (select count(*) from raw.profiles as p where p.first_name = s.first_name
+                    and p.last_name = s.last_name)
+            from raw.rosters as s where institution_id = 'northfield' and student_id = ?""",
+            [candidate["student_id"]], BUILD)
+        if email and n_same == 1:
+            person = candidate | {"name": f"{first} {last}", "email": email}
+            break
+    assert person is not None
+    needles = [person["name"], person["email"], person["student_id"]]
+    folders = [root / "wh.duckdb", root / "build", root / "keys.sqlite", ROOT / "target",
+               ROOT / "logs"]
+    assert _tables_naming(root / BUILD, needles), "the search must see the person first"
+    forgotten = _run(["forget", "--institution", "northfield", "--student-id",
+                      person["student_id"]], env, root)
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert "still hold" in forgotten.stdout and "landing" in forgotten.stdout
+    leftovers = []
+    for folder in folders:
+        paths = [folder] if folder.is_file() else sorted(folder.rglob("*"))
+        for path in (p for p in paths if p.is_file()):
+            data = file_text(path)
+            leftovers += [f"{path}: {n}" for n in needles if n.lower().encode() in data]
+            if path.suffix == ".duckdb":
+                leftovers += [f"{path}: {t}" for t in _tables_naming(path, needles)]
+    assert leftovers == []
 
 
 def test_report_changes_lists_vanished_and_newly_found(built, tmp_path):

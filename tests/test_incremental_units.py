@@ -112,10 +112,11 @@ def test_source_signatures_follow_content_not_load_bookkeeping(tmp_path):
     assert changed_sources(signatures(db, tables), before) == ["later.later", "people.people"]
 
 
-def test_the_build_selects_what_descends_from_changed_sources():
+def test_the_build_selects_what_descends_from_changed_sources_and_every_validation_test():
     assert build_selection(["profiles.profiles", "rosters.rosters"]) == [
-        "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh"]
-    assert build_selection([]) == ["tag:every_refresh"]
+        "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh",
+        "config.severity:warn"]
+    assert build_selection([]) == ["tag:every_refresh", "config.severity:warn"]
 
 
 def _pairs(rows: list[tuple]) -> pa.Table:

@@ -2,7 +2,7 @@ import shutil
 
 import duckdb
 import pytest
-from support import ingest_one
+from support import files_naming, ingest_one
 
 from ingestion.runner import Ingestor, discover
 from pathways.core.config import load_imports
@@ -102,3 +102,47 @@ def test_ingest_sends_no_telemetry(landing, config, tmp_path):
     # dlt's anonymous tracker was never started: no endpoint, no thread posting events.
     assert anon_tracker._ANON_TRACKER_ENDPOINT is None
     assert anon_tracker._THREAD_POOL is None
+
+
+def test_dlt_keeps_no_copy_of_the_rows_it_loads_outside_the_build_area(landing, warehouse,
+                                                                       config):
+    files = [f for f in discover(landing, config) if f.kind in ("roster", "nsc")]
+    with Ingestor(warehouse, config, _imports()) as ingestor:
+        ingestor.load_reference()
+        assert all(r.status == "loaded" for r in ingestor.ingest_many(files))
+        working = ingestor.pipeline.working_dir
+    con = duckdb.connect(str(warehouse), read_only=True)
+    emails = [r[0] for r in con.execute("select email from raw.rosters where email like '%@%' "
+                                        "limit 50").fetchall()]
+    con.close()
+    assert len(emails) == 50
+    # dlt works inside the restricted build area, owner-only, and keeps no rows there.
+    dlt_dir = warehouse.parent / "dlt"
+    assert str(working).startswith(str(dlt_dir))
+    assert oct(dlt_dir.stat().st_mode & 0o777) == "0o700"
+    assert files_naming(dlt_dir, emails) == []
+    assert not [p for p in dlt_dir.rglob("*") if p.is_file() and "_jobs" in p.parent.name]
+
+
+def test_a_load_package_a_killed_ingest_left_behind_is_discarded_not_loaded(warehouse, config):
+    import dlt
+
+    ingestor = Ingestor(warehouse, config, _imports())
+    ingestor.load_reference()
+
+    @dlt.resource(name="rosters", write_disposition="append")
+    def stray():
+        yield {"institution_id": "northfield", "student_id": "00777777",
+               "email": "stray.person@example.org"}
+
+    ingestor.pipeline.extract(stray())
+    ingestor.pipeline.normalize()  # the process dies here, before the load
+    assert files_naming(warehouse.parent / "dlt", ["stray.person@example.org"])
+    ingestor.con.close()
+    ingestor._lock.close()  # what the kernel does for a killed process
+    with Ingestor(warehouse, config, _imports()) as again:
+        again.load_reference()
+    assert files_naming(warehouse.parent / "dlt", ["stray.person@example.org"]) == []
+    # Nothing of the stray package reached raw (the table was never even created).
+    assert _count(warehouse, "select count(*) from duckdb_tables() "
+                             "where schema_name = 'raw' and table_name = 'rosters'") == 0

@@ -29,7 +29,7 @@ def _load_settings(ctx: typer.Context) -> None:
     try:
         ctx.obj = Runtime()
     except PathwaysError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from error
 
 
@@ -45,5 +45,5 @@ def main() -> None:
     try:
         app()
     except PathwaysError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         sys.exit(1)

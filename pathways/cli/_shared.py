@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pathways.core.config import ImportsConfig, PathwaysConfig, load_config, load_imports
-from pathways.core.errors import PathwaysError
+from pathways.core.errors import UnknownInstitution
 from pathways.core.settings import Settings
 
 console = Console(stderr=True)  # messages, progress, warnings
@@ -44,13 +44,17 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 
 def _known_institution(ctx: typer.Context, value: str | None) -> str | None:
-    """Check an --institution value against the configuration (a usage error otherwise)."""
+    """Check an --institution value against the configuration: an unknown one ends the
+    command with a one-line message naming the configured ones and exit status 2 (a usage
+    error); a configuration that cannot be read, with its own message and status 1."""
     if value is None or ctx.resilient_parsing:
         return value
+    config = runtime(ctx).config
     try:
-        runtime(ctx).config.get(value)
-    except PathwaysError as error:
-        raise typer.BadParameter(str(error), param_hint="--institution") from error
+        config.get(value)
+    except UnknownInstitution as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from error
     return value
 
 

@@ -89,18 +89,25 @@ def ingest(
 
 def _print_refresh(settings: Settings, result) -> None:
     """What a refresh did; exits 1 when it failed."""
+    from pathways.core.free_text import DESCRIPTIONS
+
     warehouse, build_db = settings.warehouse, settings.build_db
     if result.message and result.status == "succeeded":
-        console.print(f"[yellow]{result.message}")
-    if result.status != "succeeded":
+        console.print(f"[yellow]{result.message}", soft_wrap=True)
+    if result.status not in ("succeeded", "partial"):
         console.print(f"[red]refresh {result.run_id} failed at {result.failed_step}; the "
-                      f"published warehouse {warehouse} is unchanged.")
+                      f"published warehouse {warehouse} is unchanged.", soft_wrap=True)
         if result.failed_step == "publish":
-            console.print(f"  [red]{result.message}")
+            console.print(f"  [red]{result.message}", soft_wrap=True)
         for node, line, where in (result.dbt.failure_summaries() if result.dbt else []):
             console.print(f"  [red]{node}[/red]: {line}"
-                          + (f"\n    failing rows: {where} (in {build_db})" if where else ""))
+                          + (f"\n    failing rows: {where} (in {build_db})" if where else ""),
+                          soft_wrap=True)
         raise typer.Exit(1)
+    for kind, n in sorted(result.redactions.items()):
+        console.print(f"[yellow]redacted {n} free-text value{'' if n == 1 else 's'} holding "
+                      f"{DESCRIPTIONS[kind]} before publishing (see "
+                      "pii.int_free_text_redactions in the build area)", soft_wrap=True)
     dbt = result.dbt
     if result.full_rebuild:
         mode = f"full rebuild: {result.full_rebuild_reason}"
@@ -112,7 +119,15 @@ def _print_refresh(settings: Settings, result) -> None:
         mode = "incremental; no source changed"
     out.print(f"Refresh {result.run_id} ({mode}) published {len(result.published_tables)} "
               f"marts to {warehouse} ({dbt.tests_passed} tests passed, {dbt.tests_warned} "
-              "warned).")
+              "warned" + (f", {dbt.tests_failed} failed" if dbt.tests_failed else "") + ").",
+              soft_wrap=True)
+    if result.held_back:
+        console.print(f"[red]held back {', '.join(sorted(result.held_back))}: their last "
+                      "published rows stay published until their data passes the tests "
+                      f"(failing rows in {build_db}):", soft_wrap=True)
+        for institution, reasons in sorted(result.held_back.items()):
+            for reason in reasons:
+                console.print(f"  [red]{institution}[/red]: {reason}", soft_wrap=True)
 
 
 def _local_key_warning() -> None:
@@ -157,8 +172,19 @@ def refresh(
             settings=rt.settings, config=rt.config, full=full,
             ingest=ingest if landing is not None else None,
             on_progress=lambda done, total: bar.update(task, completed=done, total=total))
-    _print_refresh(rt.settings, result)
-    print_summary(rt)
+    _print_refresh_and_summary(rt, result)
+
+
+def _print_refresh_and_summary(rt, result) -> None:
+    """The refresh's outcome, then (when anything was published) the summary; exit 1 when
+    the refresh failed or held an institution back."""
+    try:
+        _print_refresh(rt.settings, result)
+    finally:
+        if result.status in ("succeeded", "partial"):
+            print_summary(rt)
+    if result.status == "partial":
+        raise typer.Exit(1)
 
 
 def _what_was_built(run: dict) -> str:
@@ -189,16 +215,23 @@ def status(
         colour = {"succeeded": "green", "failed": "red", "interrupted": "red"}.get(
             run["status"], "yellow")
         steps = json.loads(run["step_seconds"]) if run["step_seconds"] else {}
+        held = json.loads(run["held_back"]) if run["held_back"] else {}
         table.add_row(run["run_id"], str(run["started_at"])[:19], f"[{colour}]{run['status']}",
                       _what_was_built(run),
                       f"{run['tests_passed']}/{run['tests_failed']}/{run['tests_warned']}",
                       ", ".join(f"{k} {v}" for k, v in steps.items()),
-                      "yes" if run["published"] else "no")
+                      ("all but " + ", ".join(sorted(held))) if held and run["published"]
+                      else "yes" if run["published"] else "no")
     out.print(table)
     for run in runs:
         if run["status"] in ("failed", "interrupted"):
             out.print(f"[red]{run['run_id']}[/red] {run['status']} at "
-                      f"{run['failed_step'] or 'an unknown step'}: {run['message']}")
+                      f"{run['failed_step'] or 'an unknown step'}: {run['message']}",
+                      soft_wrap=True)
+        held = json.loads(run["held_back"]) if run["held_back"] else {}
+        for institution, reasons in sorted(held.items()):
+            out.print(f"[yellow]{run['run_id']}[/yellow] held back {institution} (its last "
+                      f"published rows stayed published): {'; '.join(reasons)}", soft_wrap=True)
 
 
 def forget(
@@ -225,12 +258,19 @@ def forget(
     out.print(f"erased {forgotten.rows_erased} rows of {institution} student {student_id!r} "
               f"from the build area: "
               + ", ".join(f"{t} {n}" for t, n in forgotten.counts.items() if n))
+    if forgotten.files:
+        out.print("and from the files that quoted them: "
+                  + ", ".join(f"{kind} {n}" for kind, n in forgotten.files.items()),
+                  soft_wrap=True)
+    if forgotten.delivered:
+        out.print("the institution's delivered files still hold them (Pathways reads the "
+                  "landing folder and never writes there; delete or replace these): "
+                  + ", ".join(forgotten.delivered), soft_wrap=True)
     if forgotten.rows_erased == 0:
         console.print("[yellow]no rows held that student id; the erasure is recorded anyway "
                       "so later files are withheld")
     if forgotten.refresh is not None:
-        _print_refresh(rt.settings, forgotten.refresh)
-        print_summary(rt)
+        _print_refresh_and_summary(rt, forgotten.refresh)
 
 
 def register(app: typer.Typer) -> None:

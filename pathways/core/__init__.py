@@ -7,5 +7,8 @@
 * ``ops``: the DDL of every bookkeeping table in schema ``ops``;
 * ``pseudonym``, ``erasure_list``: keyed hashes of people, and who asked to be forgotten;
 * ``identifiers``: the column names that are direct identifiers (the privacy gates' list);
+* ``free_text``: identifiers typed into free text (e-mails, phones, addresses, roster
+  names), found and redacted;
+* ``build_area``: the owner-only build folder, its lock, where dlt and dbt's logs live;
 * ``errors``: the error hierarchy whose messages are written for people.
 """

@@ -13,6 +13,10 @@ pathways.core.settings). The context managers close the connection however the b
 ``open_build`` is for the few holders of a long-lived connection (ingest keeps one for a
 batch of files) that close it themselves. SQL identifiers and literals built from data go
 through ``quote_ident`` and ``quote_literal``.
+
+The build area's folder is created readable by its owner only and its database file kept
+at mode 0600 (pathways.core.build_area). A database another process holds, or a folder
+that cannot be written, is a ``PathwaysError`` with a one-line message, not a traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from pathways.core.build_area import ensure_private_dir, restrict_file
+from pathways.core.errors import BuildAreaBusy, StorageError
 from pathways.core.settings import Settings
 
 
@@ -30,13 +36,32 @@ def _config(settings: Settings | None) -> dict[str, str | int]:
     return (settings or Settings.from_env()).duckdb_config()
 
 
+def _connect(path: Path, what: str, read_only: bool,
+             settings: Settings | None) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, its errors worded for the person who ran the command."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=_config(settings))
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" in message.lower():
+            holder = message[message.find("(PID"):].split(")")[0] + ")" \
+                if "(PID" in message else "another process"
+            raise BuildAreaBusy(f"{what} {path} is in use by {holder.strip('()') or holder};"
+                                " wait for it to finish") from error
+        reason = message.split(":", 1)[-1].strip().splitlines()[0]
+        raise StorageError(f"cannot open {what} {path}: {reason}") from error
+
+
 def open_build(path: Path, *, read_only: bool = False,
                settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to the build area at ``path`` that the caller closes. A new build area
-    gets its folder created."""
+    gets its folder created, owner-only, and the database file stays owner-only."""
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config=_config(settings))
+        ensure_private_dir(path.parent)
+    con = _connect(path, "the build area", read_only, settings)
+    if not read_only:
+        restrict_file(path)
+    return con
 
 
 @contextmanager
@@ -54,7 +79,7 @@ def connect_build(path: Path, *, read_only: bool = False,
 def connect_published(path: Path, *, read_only: bool = True,
                       settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The published warehouse (or an export file) at ``path``, read-only by default."""
-    con = duckdb.connect(str(path), read_only=read_only, config=_config(settings))
+    con = _connect(path, "the warehouse file", read_only, settings)
     try:
         yield con
     finally:

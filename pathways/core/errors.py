@@ -43,3 +43,12 @@ class WarehouseUnavailable(NotBuiltYet):
 
 class PrivacyViolation(PathwaysError):
     """A mart holds a direct identifier; nothing is published."""
+
+
+class BuildAreaBusy(PathwaysError):
+    """Another process (a refresh, an ingest, an erasure) is using the build area."""
+
+
+class StorageError(PathwaysError):
+    """A folder or file Pathways must create or write cannot be (permissions, a file in
+    the way, a full disk)."""

@@ -4,7 +4,7 @@
 |---|---|---|
 | ``file_ledger`` | ingest | one row per file: content hash, counts, loaded/refused/superseded |
 | ``quarantine`` | ingest | rows that could not be loaded, with file, row, raw text and reason |
-| ``refresh_runs`` | refresh | one row per refresh: status, steps, tests, published, built |
+| ``refresh_runs`` | refresh | one row per refresh: status, steps, tests, published, held back |
 | ``match_reviews`` | match review import | reviewers' yes/no decisions on candidate pairs |
 | ``erasures`` | forget | erased people, as keyed hashes only |
 
@@ -49,7 +49,7 @@ create table if not exists ops.refresh_runs (
     run_id varchar primary key,
     started_at timestamptz,
     finished_at timestamptz,
-    status varchar,          -- running, publishing, succeeded, failed, interrupted
+    status varchar,          -- running, publishing, succeeded, partial, failed, interrupted
     failed_step varchar,
     message varchar,
     step_seconds json,
@@ -63,6 +63,10 @@ alter table ops.refresh_runs add column if not exists build_fingerprint varchar;
 alter table ops.refresh_runs add column if not exists full_rebuild boolean;
 alter table ops.refresh_runs add column if not exists source_signatures json;
 alter table ops.refresh_runs add column if not exists changed_sources json;
+-- partial refreshes: institution -> why its new data was held back (its last published
+-- rows stay published); free-text values redacted before publishing, by what they held
+alter table ops.refresh_runs add column if not exists held_back json;
+alter table ops.refresh_runs add column if not exists redactions json;
 create table if not exists ops.match_reviews (
     institution_id varchar not null,
     student_id varchar not null,

@@ -15,8 +15,14 @@ them as arguments. Nothing below the entry points reads the environment for a pa
 | ``PATHWAYS_DUCKDB_THREADS`` | threads per DuckDB connection | every core |
 | ``PATHWAYS_MEMORY_LIMIT`` | memory per DuckDB database before it spills | 8GB |
 | ``PATHWAYS_THREADS`` | dbt models and tests run at once | 4 |
+| ``PATHWAYS_PAUSE_AT`` | tests only: a refresh waits here to be killed | unset |
 
-Relative paths are taken from the current directory, as a shell user expects.
+``PATHWAYS_PAUSE_AT`` (``before_swap`` or ``after_swap``) lets the fault-injection tests
+kill a refresh at a known moment of publishing; nothing else reads it.
+
+Relative paths are taken from the current directory, as a shell user expects. The build
+database's folder is the restricted build area: it holds nothing published, so it may not
+be the published warehouse's own folder.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ API_KEYS_ENV = "PATHWAYS_API_KEYS"
 DUCKDB_THREADS_ENV = "PATHWAYS_DUCKDB_THREADS"
 MEMORY_LIMIT_ENV = "PATHWAYS_MEMORY_LIMIT"
 DBT_THREADS_ENV = "PATHWAYS_THREADS"
+PAUSE_AT_ENV = "PATHWAYS_PAUSE_AT"
+PAUSE_POINTS = ("before_swap", "after_swap")
 
 DEFAULT_WAREHOUSE = "warehouse/pathways.duckdb"
 DEFAULT_MEMORY_LIMIT = "8GB"
@@ -76,6 +84,13 @@ class Settings:
     duckdb_threads: int
     memory_limit: str
     dbt_threads: int
+    pause_at: str | None = None  # fault-injection tests only (PATHWAYS_PAUSE_AT)
+
+    @property
+    def build_dir(self) -> Path:
+        """The restricted build area: the build database and every other restricted file
+        (dlt's working folder, dbt's logs, the refresh lock), readable by its owner only."""
+        return self.build_db.parent
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,12 +106,21 @@ class Settings:
                         else config_file.parent / "imports.yml")
         api_keys = (_absolute(env[API_KEYS_ENV]) if env.get(API_KEYS_ENV)
                     else warehouse.parent / "api_keys.sqlite")
+        if build_db.parent.resolve() == warehouse.parent.resolve():
+            raise ConfigError(
+                f"{BUILD_DB_ENV}={build_db} puts the restricted build area in the published "
+                f"warehouse's folder {warehouse.parent}; give it a folder of its own")
+        pause_at = env.get(PAUSE_AT_ENV) or None
+        if pause_at is not None and pause_at not in PAUSE_POINTS:
+            raise ConfigError(f"{PAUSE_AT_ENV}={pause_at!r} is not one of "
+                              f"{', '.join(PAUSE_POINTS)}")
         return cls(
             project_root=root, warehouse=warehouse, build_db=build_db,
             config_file=config_file, imports_file=imports_file, api_keys=api_keys,
             duckdb_threads=_positive_int(env, DUCKDB_THREADS_ENV, os.cpu_count() or 1),
             memory_limit=env.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
             dbt_threads=_positive_int(env, DBT_THREADS_ENV, DEFAULT_DBT_THREADS),
+            pause_at=pause_at,
         )
 
     def duckdb_config(self) -> dict[str, str | int]:
@@ -114,4 +138,4 @@ class Settings:
             DUCKDB_THREADS_ENV: str(self.duckdb_threads),
             MEMORY_LIMIT_ENV: self.memory_limit,
             DBT_THREADS_ENV: str(self.dbt_threads),
-        }
+        } | ({PAUSE_AT_ENV: self.pause_at} if self.pause_at else {})

@@ -30,12 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from pathways import __version__
+from pathways.core.config import INSTITUTION_ID_PATTERN
 from pathways.delivery import queries
 from pathways.delivery.keys import KeyStore
 from pathways.delivery.published import PublishedWarehouse, WarehouseUnavailable
 from pathways.delivery.queries import Breakdown, Filters
 
-INSTITUTION_ID_PATTERN = r"^[a-z0-9_]{1,64}$"
 CIP_PATTERN = r"^[0-9]{2}(\.[0-9]{2}([0-9]{2})?)?$"
 MAX_LIMIT = 500
 LOG = logging.getLogger(__name__)

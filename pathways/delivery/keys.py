@@ -4,13 +4,15 @@ A key reads ``pw_<key_id>_<secret>``: ``key_id`` (8 hex digits) names the key in
 and revocations; the 256-bit random ``secret`` is never stored. A plain SHA-256 is the right
 hash for a random secret of that size (a slow password hash protects guessable passwords).
 The store is a small SQLite file beside the published warehouse: publishing replaces the
-warehouse file whole, and the server and the CLI may use the store at the same time.
+warehouse file whole, and the server and the CLI may use the store at the same time. The
+file is created readable by its owner only (mode 0600; SQLite gives its journal the same).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from pathways.core.build_area import OWNER_ONLY_FILE, restrict_file
+from pathways.core.errors import StorageError
 
 _SCHEMA = """
 create table if not exists api_keys (
@@ -50,7 +55,14 @@ class KeyStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Created owner-only before SQLite opens it (SQLite would follow the umask).
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
+            restrict_file(self.path)
+        except OSError as error:
+            raise StorageError(f"cannot create the API key store {self.path}: "
+                               f"{error.strerror or error}") from error
         con = sqlite3.connect(self.path, timeout=30)
         try:
             con.execute(_SCHEMA)

@@ -9,6 +9,9 @@ changed (``dbt build --select source:<name>+``), plus the models stamped with th
 itself (tag ``every_refresh``: the history marts). A node with no changed ancestor would
 be rebuilt from the same rows by the same code (code and configuration changes trigger a
 full rebuild, see pathways.warehouse.fingerprint), and its tests would see the rows they passed on.
+Validation tests (warn severity: unknown CIP codes, states, degree levels, unmapped survey
+answers) run on every refresh all the same: they store the rows people review in schema
+audit, so every refresh reports every open problem, as a full rebuild would.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathways.core.db import connect_build, quote_ident
 
 # Models whose rows depend on the refresh itself (its id, its time), not only on sources.
 EVERY_REFRESH_TAG = "every_refresh"
+# Tests every refresh runs, whatever changed: the validation (warn-severity) tests.
+EVERY_REFRESH_TESTS = "config.severity:warn"
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,18 @@ def changed_sources(current: dict[str, str], previous: dict[str, str]) -> list[s
                   if previous.get(label) != signature)
 
 
+def incremental_build_arguments(changed: list[str] | None) -> list[str]:
+    """The selection of an incremental ``dbt build`` after ``changed`` sources changed (None:
+    unknown, everything). Unit tests depend only on the code the fingerprint covers:
+    unchanged, they passed already. Seeds are never selected by what descends from a
+    source; excluding them by name would also drop every test that reads one (the
+    unknown-CIP and state validations), so they are not excluded."""
+    selection = [] if changed is None else ["--select", *build_selection(changed)]
+    return [*selection, "--exclude", "resource_type:unit_test"]
+
+
 def build_selection(changed: list[str]) -> list[str]:
-    """dbt ``--select`` arguments: everything downstream of a changed source, and the models
-    every refresh stamps."""
-    return [f"source:{label}+" for label in changed] + [f"tag:{EVERY_REFRESH_TAG}"]
+    """dbt ``--select`` arguments: everything downstream of a changed source, the models
+    every refresh stamps, and the validation tests."""
+    return ([f"source:{label}+" for label in changed]
+            + [f"tag:{EVERY_REFRESH_TAG}", EVERY_REFRESH_TESTS])

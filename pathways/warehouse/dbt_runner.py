@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pathways.core.build_area import logs_dir
 from pathways.core.settings import Settings
+from pathways.warehouse.dbt_worker import PARENT_PID_ENV
 
 
 @dataclass
@@ -33,6 +35,20 @@ class DbtOutcome:
     tests_warned: int = 0
     # unique_id -> relation holding the failing rows (schema audit), for failed tests
     failing_rows: dict[str, str] = field(default_factory=dict)
+    # unique ids of the nodes dbt skipped because something upstream failed
+    skipped: list[str] = field(default_factory=list)
+
+    def absorb(self, later: DbtOutcome) -> None:
+        """Add what a later command of the same build did (a build continued past failing
+        tests): its counts, its failures and failing rows; its skipped nodes replace ours."""
+        self.n_nodes += later.n_nodes
+        self.tests_passed += later.tests_passed
+        self.tests_failed += later.tests_failed
+        self.tests_warned += later.tests_warned
+        self.failures += later.failures
+        self.failing_rows.update(later.failing_rows)
+        self.log_tail = [*self.log_tail, *later.log_tail][-40:]
+        self.skipped = later.skipped
 
     def failure_summaries(self) -> list[tuple[str, str, str | None]]:
         """Each failed node, the line of its message that says what went wrong, and the
@@ -61,7 +77,8 @@ class DbtProcess:
         where it writes its artifacts (default the project's target/)."""
         root = settings.project_root
         env = dict(os.environ) | settings.child_env() | (env_vars or {})
-        env.setdefault("DBT_LOG_PATH", str(settings.build_db.resolve().parent / "logs"))
+        env[PARENT_PID_ENV] = str(os.getpid())
+        env.setdefault("DBT_LOG_PATH", str(logs_dir(settings.build_db.resolve())))
         # dbt.log records each node's start, result and errors. dbt's default (debug) adds
         # every SQL statement and costs about half a second a build; DBT_LOG_LEVEL_FILE=debug
         # turns it back on.
@@ -132,6 +149,8 @@ def _outcome(returncode: int, tail: list[str], run_results: Path) -> DbtOutcome:
                 outcome.tests_passed += status == "pass"
                 outcome.tests_failed += status in ("fail", "error")
                 outcome.tests_warned += status == "warn"
+            if status == "skipped":
+                outcome.skipped.append(unique_id)
             if status in ("error", "fail", "runtime error"):
                 outcome.failures.append((unique_id, result.get("message") or ""))
                 if is_test and result.get("relation_name"):

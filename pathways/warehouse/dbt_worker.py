@@ -8,16 +8,23 @@ then reads one dbt command as a JSON list from standard input and runs it with t
 manifest, printing dbt's JSON log lines. The exit code is 0 when the command succeeded.
 Closing standard input without a command ends the process. Started by
 pathways.warehouse.dbt_runner.DbtProcess.
+
+The worker dies with its parent: on Linux it asks the kernel (``prctl(PR_SET_PDEATHSIG)``)
+to kill it the moment the refresh that started it ends, ``kill -9`` included, so a killed
+refresh never leaves a dbt build running on in the background.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import importlib
 import json
 import logging
 import os
 import select
+import signal
 import sys
 
 # Modules the project's Python models load: about half a second of imports after dbt's.
@@ -28,7 +35,26 @@ WARM_IMPORTS = (
 )
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_PID_ENV = "PATHWAYS_DBT_PARENT_PID"  # set by pathways.warehouse.dbt_runner
+
+
+def die_with_parent() -> bool:
+    """Have the kernel SIGKILL this process when its parent ends (Linux; False elsewhere).
+    A parent that ended before the request took effect ends the process at once."""
+    expected = os.environ.get(PARENT_PID_ENV)
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return False
+    if expected and os.getppid() != int(expected):
+        os._exit(1)  # the parent is already gone: nobody waits for this build
+    return True
+
+
 def main(project_dir: str, target_path: str) -> int:
+    die_with_parent()
     from dbt.cli.main import dbtRunner
 
     common = ["--project-dir", project_dir, "--profiles-dir", project_dir,

@@ -2,14 +2,25 @@
 
 Write-audit-publish: `dbt build` writes every layer into the build database and runs every
 test; only when no model and no error-severity test failed are the marts published to the
-analysts' warehouse (pathways.warehouse.publish, an atomic file swap). A failed or killed refresh
-leaves the published warehouse exactly as it was; the next successful refresh publishes
-everything pending. Every refresh is recorded in ``ops.refresh_runs``.
+analysts' warehouse (pathways.warehouse.publish, an atomic file swap). When the failing
+rows of the failed tests all belong to certain institutions, the build is continued past
+them and every other institution is published, the failing ones keeping their last
+published rows (pathways.warehouse.isolation); any other failure publishes nothing. Every
+refresh is recorded in ``ops.refresh_runs``.
+
+Faults keep these promises. One refresh (or ingest, or erasure) uses the build area at a
+time (pathways.core.build_area.exclusive); the dbt process dies with the refresh. The run
+is recorded as ``publishing`` before the published file is replaced, so a refresh killed at
+any moment leaves the published file either untouched or wholly replaced, and the next
+refresh (which first marks dead runs) reads which from the published file itself: a run
+the published file records as published is recorded so in the build area, any other is
+``interrupted``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,30 +29,40 @@ from pathlib import Path
 
 import duckdb
 
+from pathways.core.build_area import exclusive, is_busy
 from pathways.core.config import PathwaysConfig
-from pathways.core.db import connect_build, connect_published
-from pathways.core.errors import PrivacyViolation
+from pathways.core.db import connect_build, connect_published, table_exists
+from pathways.core.errors import PathwaysError, PrivacyViolation
 from pathways.core.ops import ensure_ops_schema
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import (
-    build_selection,
     changed_sources,
+    incremental_build_arguments,
     signatures,
     source_tables,
 )
 from pathways.warehouse.dbt_runner import DbtOutcome, DbtProcess
 from pathways.warehouse.fingerprint import build_fingerprint
-from pathways.warehouse.publish import publish
+from pathways.warehouse.isolation import Attribution, attribute_failures, failed_test_name
+from pathways.warehouse.publish import CannotIsolate, mart_models, publish
 
-# Incremental marts keyed by refresh: rows of refreshes that never published are removed
-# before the next build, so history holds published points in time only.
+# Incremental marts keyed by refresh: rows of refreshes that never published (and rows of
+# institutions a partial refresh held back) are removed before the next build, so history
+# holds published points in time only.
 HISTORY_TABLES = ("agg_match_quality", "agg_outcomes_history")
+# A build continued past failing tests stops after this many passes (each pass builds what
+# the failures of the last one skipped).
+MAX_CONTINUATIONS = 8
+# How long a refresh told to pause (PATHWAYS_PAUSE_AT, fault-injection tests) waits there.
+PAUSE_SECONDS = 600
+# The dbt model that lists the free-text values redacted before publishing.
+REDACTIONS = ("pii", "int_free_text_redactions")
 
 
 @dataclass
 class RefreshResult:
     run_id: str
-    status: str = "running"
+    status: str = "running"  # then publishing, succeeded, partial or failed
     failed_step: str | None = None
     message: str | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
@@ -52,6 +73,10 @@ class RefreshResult:
     changed_sources: list[str] | None = None
     dbt: DbtOutcome | None = None
     published_tables: list[str] = field(default_factory=list)
+    # Partial refreshes: institution -> why its new data was held back.
+    held_back: dict[str, list[str]] = field(default_factory=dict)
+    # Free-text values redacted before publishing: what they held -> how many.
+    redactions: dict[str, int] = field(default_factory=dict)
 
 
 def new_run_id() -> str:
@@ -65,33 +90,75 @@ def _execute(build_db: Path, sql: str, params: list | None = None) -> list[tuple
         return con.execute(sql, params or []).fetchall()
 
 
-def _start(build_db: Path, run_id: str) -> None:
+def _published_runs(warehouse: Path) -> dict[str, tuple[str, str | None]]:
+    """Runs the published file records as published: run id -> (status, held_back)."""
+    if not warehouse.exists():
+        return {}
+    try:
+        with connect_published(warehouse) as con:
+            columns = {row[0] for row in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'ops' "
+                "and table_name = 'refresh_runs'").fetchall()}
+            held = "held_back" if "held_back" in columns else "null"
+            return {run_id: (status, held_back) for run_id, status, held_back in con.execute(
+                f"select run_id, status, {held} from ops.refresh_runs where published"
+            ).fetchall()}
+    except (PathwaysError, duckdb.Error):
+        return {}  # unreadable: nothing of this run can be in it
+
+
+def recover_dead_runs(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Record what happened to refreshes that ended without finishing (killed, crashed):
+    published when the published file says so, ``interrupted`` otherwise."""
+    dead = con.execute("select run_id from ops.refresh_runs "
+                       "where status in ('running', 'publishing')").fetchall()
+    published = _published_runs(warehouse) if dead else {}
+    for (run_id,) in dead:
+        if run_id in published:
+            status, held_back = published[run_id]
+            con.execute("update ops.refresh_runs set status = ?, published = true, "
+                        "held_back = ?, finished_at = coalesce(finished_at, current_timestamp), "
+                        "message = coalesce(message, 'the refresh process ended after "
+                        "publishing; recorded from the published warehouse') where run_id = ?",
+                        [status, held_back, run_id])
+        else:
+            con.execute("update ops.refresh_runs set status = 'interrupted', published = false, "
+                        "message = coalesce(message, "
+                        "'the refresh process ended without finishing') where run_id = ?",
+                        [run_id])
+
+
+def _start(build_db: Path, warehouse: Path, run_id: str) -> None:
     with connect_build(build_db) as con:
         ensure_ops_schema(con)
-        con.execute("update ops.refresh_runs set status = 'interrupted', published = false, "
-                    "message = coalesce(message, "
-                    "'the refresh process ended without finishing') "
-                    "where status in ('running', 'publishing')")
+        recover_dead_runs(con, warehouse)
         existing = {row[0] for row in con.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'marts'").fetchall()}
         for table in HISTORY_TABLES:
             if table in existing:
-                con.execute(f"delete from marts.{table} where refresh_id not in "
-                            "(select run_id from ops.refresh_runs where published)")
+                con.execute(f"""
+                    delete from marts.{table}
+                    where refresh_id not in (
+                        select run_id from ops.refresh_runs where published)
+                        or refresh_id || '|' || institution_id in (
+                            select run_id || '|' || unnest(json_keys(held_back))
+                            from ops.refresh_runs where held_back is not null)""")
         con.execute("insert into ops.refresh_runs (run_id, started_at, status) "
                     "values (?, current_timestamp, 'running')", [run_id])
 
 
 def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
-    """The fingerprint and source signatures of the last successful build."""
-    rows = _execute(build_db, "select build_fingerprint, source_signatures "
-                              "from ops.refresh_runs where status = 'succeeded' "
-                              "order by started_at desc limit 1")
-    if not rows:
-        return None, None
-    fingerprint, sources = rows[0]
-    return fingerprint, json.loads(sources) if sources else None
+    """The fingerprint of the last complete build (a partial refresh builds every model
+    too) and the source signatures of the last build whose tests all passed (after a
+    partial one, what changed since is rebuilt and retested until it passes)."""
+    fingerprint = _execute(build_db, "select build_fingerprint from ops.refresh_runs "
+                                     "where status in ('succeeded', 'partial') "
+                                     "order by started_at desc limit 1")
+    sources = _execute(build_db, "select source_signatures from ops.refresh_runs "
+                                 "where status = 'succeeded' order by started_at desc limit 1")
+    return (fingerprint[0][0] if fingerprint else None,
+            json.loads(sources[0][0]) if sources and sources[0][0] else None)
 
 
 def _rows_per_layer(build_db: Path) -> dict[str, int]:
@@ -110,14 +177,31 @@ def _finish(build_db: Path, result: RefreshResult) -> None:
         update ops.refresh_runs set
             finished_at = current_timestamp, status = ?, failed_step = ?, message = ?,
             step_seconds = ?, rows_per_layer = ?, tests_passed = ?, tests_failed = ?,
-            tests_warned = ?, published = ?, full_rebuild = ?, changed_sources = ?
+            tests_warned = ?, published = ?, full_rebuild = ?, changed_sources = ?,
+            held_back = ?, redactions = ?
         where run_id = ?
     """, [result.status, result.failed_step, result.message, json.dumps(result.step_seconds),
           json.dumps(_rows_per_layer(build_db)), dbt.tests_passed if dbt else None,
           dbt.tests_failed if dbt else None, dbt.tests_warned if dbt else None,
-          result.status == "succeeded", result.full_rebuild,
+          result.status in ("succeeded", "partial"), result.full_rebuild,
           None if result.changed_sources is None else json.dumps(result.changed_sources),
+          json.dumps(result.held_back) if result.held_back else None,
+          json.dumps(result.redactions) if result.redactions else None,
           result.run_id])
+
+
+def _pause_hook(settings: Settings) -> Callable[[str], None] | None:
+    """For fault-injection tests (PATHWAYS_PAUSE_AT): at that point of publishing, leave a
+    marker file in the build area and wait to be killed."""
+    if settings.pause_at is None:
+        return None
+
+    def pause(point: str) -> None:
+        if point == settings.pause_at:
+            (settings.build_dir / f"paused_at_{point}").write_text(str(os.getpid()))
+            time.sleep(PAUSE_SECONDS)
+
+    return pause
 
 
 def run_refresh(
@@ -129,14 +213,21 @@ def run_refresh(
 
     Only what descends from a source with new or changed rows since the last successful
     build is rebuilt and retested (pathways.warehouse.changes), and incremental models
-    process only
-    the new records, unless ``full`` is set or the code, configuration, reference data or
-    model changed since that build (pathways.warehouse.fingerprint): then everything but the
-    history marts is rebuilt. ``settings.build_db`` is built, ``settings.warehouse``
-    published."""
+    process only the new records, unless ``full`` is set or the code, configuration,
+    reference data or model changed since that build (pathways.warehouse.fingerprint): then
+    everything but the history marts is rebuilt. ``settings.build_db`` is built,
+    ``settings.warehouse`` published. BuildAreaBusy when another process uses the build
+    area."""
+    with exclusive(settings.build_db, "refresh"):
+        return _refresh(settings, config, full, ingest, on_progress)
+
+
+def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
+             ingest: Callable[[], bool] | None,
+             on_progress: Callable[[int, int], None] | None) -> RefreshResult:
     build_db, warehouse = settings.build_db, settings.warehouse
     result = RefreshResult(new_run_id())
-    _start(build_db, result.run_id)
+    _start(build_db, warehouse, result.run_id)
     fingerprint = build_fingerprint(settings.project_root,
                                     [settings.config_file, settings.imports_file])
     _execute(build_db, "update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
@@ -173,30 +264,34 @@ def run_refresh(
         else:
             if last_sources is not None:
                 result.changed_sources = changed_sources(sources, last_sources)
-                command += ["--select", *build_selection(result.changed_sources)]
-            # Seeds and unit tests depend only on the code and reference files the
-            # fingerprint covers: unchanged, they are already loaded and already passed.
-            command += ["--exclude", "resource_type:seed", "resource_type:unit_test"]
+            command += incremental_build_arguments(result.changed_sources)
         result.dbt = dbt.run(command, on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:
-            result.status, result.failed_step = "failed", "dbt_build"
-            result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
-            _store_failing_rows(settings, result)
-            step_done("store_failing_rows")
-            return result
+            attribution = _isolate_failures(settings, result, on_progress)
+            step_done("isolate_failures")
+            everyone = {i.id for i in config.institutions}
+            if not attribution.isolated or everyone <= set(attribution.held_back):
+                result.status, result.failed_step = "failed", "dbt_build"
+                result.message = _failure_message(result.dbt, attribution)
+                return result
+            result.held_back = attribution.held_back
+        result.redactions = _redactions(build_db)
         result.status = "publishing"
         _finish(build_db, result)  # publish copies refresh history, this run included
+        final_status = "partial" if result.held_back else "succeeded"
         try:
-            result.published_tables = publish(build_db, warehouse,
-                                              [i.id for i in config.institutions],
-                                              result.run_id,
-                                              project_root=settings.project_root)
-        except PrivacyViolation as exc:
+            result.published_tables = publish(
+                build_db, warehouse, [i.id for i in config.institutions], result.run_id,
+                project_root=settings.project_root, held_back=result.held_back,
+                status=final_status, pause=_pause_hook(settings),
+                marts=mart_models(settings.project_root / "target"))
+        except (PrivacyViolation, CannotIsolate) as exc:
             result.status, result.failed_step = "failed", "publish"
-            result.message = f"privacy gate: {exc}"
+            result.message = (f"privacy gate: {exc}" if isinstance(exc, PrivacyViolation)
+                              else str(exc))
             return result
-        result.status = "succeeded"
+        result.status = final_status
         step_done("publish")
         return result
     except Exception as exc:  # recorded, then re-raised for the caller to report
@@ -208,29 +303,88 @@ def run_refresh(
         _finish(build_db, result)
 
 
-def _store_failing_rows(settings: Settings, result: RefreshResult) -> None:
-    """Rerun the tests that failed, storing their failing rows in schema audit for people
-    to inspect (``result.dbt.failing_rows``). A passing build stores no rows of
-    error-severity tests, which saves creating and dropping an audit table per test; the
-    build area is unchanged since the failure, so the rerun finds the same rows. Its dbt
-    artifacts go to target/failing_rows/, leaving the failed build's in target/."""
+def _failure_message(outcome: DbtOutcome, attribution: Attribution) -> str:
+    failed = "; ".join(node for node, _ in outcome.failures[:10])
+    if attribution.isolated:  # every institution failed
+        return f"{failed} (every institution is held back)"
+    return failed
+
+
+def _isolate_failures(settings: Settings, result: RefreshResult,
+                      on_progress: Callable[[int, int], None] | None) -> Attribution:
+    """Store the failing rows of the failed tests and attribute them to institutions;
+    while every failure so far is attributed, build what they made dbt skip (without
+    rerunning the failed tests), so the other institutions' new data is built, and do the
+    same for whatever fails in that. Returns who is held back, and what holds back
+    everyone."""
     assert result.dbt is not None
-    failed = [node.split(".")[2] for node, _ in result.dbt.failures if node.startswith("test.")]
+    attribution, latest, excluded = Attribution(), result.dbt, []
+    for _ in range(MAX_CONTINUATIONS):
+        _store_failing_rows(settings, result.run_id, latest)
+        result.dbt.failing_rows.update(latest.failing_rows)
+        step = attribute_failures(settings.build_db, latest.failures, latest.failing_rows)
+        attribution.merge(step)
+        if not attribution.isolated or not latest.skipped:
+            break
+        excluded += [failed_test_name(node) for node, _ in latest.failures]
+        skipped = sorted({node.split(".")[2] for node in latest.skipped
+                          if node.startswith(("model.", "test.", "snapshot.", "seed."))})
+        command = ["build", "--select", *skipped, "--exclude", *excluded]
+        if result.full_rebuild:
+            command.append("--full-refresh")
+        with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id},
+                        target=settings.project_root / "target" / "continued") as continued:
+            latest = continued.run(command, on_progress=on_progress)
+        result.dbt.absorb(latest)
+        if latest.success:
+            break
+    else:
+        attribution.unattributed.append(
+            f"the build was continued {MAX_CONTINUATIONS} times and still skipped models")
+    return attribution
+
+
+def _store_failing_rows(settings: Settings, run_id: str, outcome: DbtOutcome) -> None:
+    """Rerun the tests that failed, storing their failing rows in schema audit for people
+    to inspect and for attributing them to institutions (``outcome.failing_rows``). A
+    passing build stores no rows of error-severity tests, which saves creating and dropping
+    an audit table per test; the build area is unchanged since the failure, so the rerun
+    finds the same rows. Its dbt artifacts go to target/failing_rows/, leaving the failed
+    build's in target/."""
+    failed = [failed_test_name(node) for node, _ in outcome.failures
+              if node.startswith("test.")]
     if not failed:
         return
-    with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id},
+    with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": run_id},
                     target=settings.project_root / "target" / "failing_rows") as rerun:
         stored = rerun.run(["test", "--store-failures", "--select", *failed])
-    result.dbt.failing_rows.update(stored.failing_rows)
+    outcome.failing_rows.update(stored.failing_rows)
+
+
+def _redactions(build_db: Path) -> dict[str, int]:
+    """How many free-text values of the marts were redacted, by what they held."""
+    with connect_build(build_db, read_only=True) as con:
+        if not table_exists(con, *REDACTIONS):
+            return {}
+        rows = con.execute(f"""
+            select kind, count(*) from (
+                select unnest(list_distinct(found)) as kind from {'.'.join(REDACTIONS)})
+            group by kind order by kind""").fetchall()
+    return {kind: int(n) for kind, n in rows}
+
+
+RUN_COLUMNS = ("run_id", "started_at", "finished_at", "status", "failed_step", "message",
+               "step_seconds", "rows_per_layer", "tests_passed", "tests_failed",
+               "tests_warned", "published", "full_rebuild", "changed_sources", "held_back",
+               "redactions")
 
 
 def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:
     """The latest refreshes, newest first, from the build area (or, while a refresh holds
-    it, from the published copy)."""
-    sql = (f"select run_id, started_at, finished_at, status, failed_step, message, "
-           f"step_seconds, rows_per_layer, tests_passed, tests_failed, tests_warned, published, "
-           f"full_rebuild, changed_sources "
-           f"from ops.refresh_runs order by started_at desc limit {int(limit)}")
+    it, from the published copy). A run still marked running or publishing while no
+    process holds the build area has died: it is shown as the next refresh will record it
+    (published if the published file says so, interrupted otherwise)."""
+    sql = f"select * from ops.refresh_runs order by started_at desc limit {int(limit)}"
     for path, connect in ((build_db, connect_build), (warehouse, connect_published)):
         if not path.exists():
             continue
@@ -238,9 +392,22 @@ def latest_runs(build_db: Path, warehouse: Path, limit: int = 10) -> list[dict]:
             with connect(path, read_only=True) as con:
                 cursor = con.execute(sql)
                 names = [d[0] for d in cursor.description]
-                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        except duckdb.IOException:
+                runs = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except PathwaysError:
             continue  # locked by a running refresh
         except duckdb.CatalogException:
             return []
+        dead = [run for run in runs if run.get("status") in ("running", "publishing")]
+        published = _published_runs(warehouse) if dead and not is_busy(build_db) else None
+        for run in runs:
+            for column in RUN_COLUMNS:
+                run.setdefault(column, None)
+        for run in dead if published is not None else []:
+            if run["run_id"] in published:
+                run["status"], run["held_back"] = published[run["run_id"]]
+                run["published"] = True
+            else:
+                run["status"], run["published"] = "interrupted", False
+                run["message"] = run["message"] or "the refresh process ended without finishing"
+        return runs
     return []

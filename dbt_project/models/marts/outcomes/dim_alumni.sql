@@ -36,7 +36,7 @@ final as (
         cast(outcomes.n_positions as integer) as n_positions,
         outcomes.has_further_education,
         outcomes.has_further_degree,
-        outcomes.current_city,
+        {{ redact_free_text('outcomes.current_city') }} as current_city,
         outcomes.current_state
     from outcomes
     left join programs

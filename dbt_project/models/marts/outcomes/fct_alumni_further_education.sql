@@ -20,7 +20,7 @@ final as (
         keys.alumni_key,
         records.institution_id,
         records.record_type,
-        records.college_name,
+        {{ redact_free_text('records.college_name') }} as college_name,
         records.college_state,
         records.college_level,
         records.college_control,
@@ -29,9 +29,10 @@ final as (
         records.enrollment_end,
         records.enrollment_status,
         records.class_level,
-        coalesce(records.enrollment_major, records.degree_major) as major,
+        {{ redact_free_text('coalesce(records.enrollment_major, records.degree_major)') }}
+            as major,
         coalesce(records.enrollment_cip, records.degree_cip) as cip,
-        records.degree_title,
+        {{ redact_free_text('records.degree_title') }} as degree_title,
         records.graduation_date as degree_awarded_on,
         cast(
             {{ months_between(
