@@ -67,7 +67,7 @@ def test_pipe_and_fixed_width(ingest):
     assert run("pipe.txt").rows_loaded == 1
     fixed = run("fixed_width.txt", "fixture_fixed")
     assert (fixed.rows_read, fixed.rows_loaded, fixed.rows_quarantined) == (2, 1, 1)
-    assert fixed.errors == ["row 2: line is 11 characters; the layout needs at least 50"]
+    assert fixed.errors == ["row 2 (line 2): line is 11 characters; the layout needs at least 50"]
     assert _raw(con, "fixed_width.txt", "student_id, first_name, last_name, graduation_date") == [
         ("000401", "Zoë", "Ngo", "20210515")]
 
