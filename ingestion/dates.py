@@ -153,8 +153,10 @@ def file_date_order(values: Iterable[tuple[int, str]],
         return DateOrder(configured == "day_first")
     if day and len(day) >= len(month):
         line, value = day[0]
-        note = (f"; {len(month)} dates written month first contradict it and are "
-                "quarantined" if month else "")
+        many = len(month) > 1
+        note = (f"; the {len(month)} date{'s' if many else ''} written month first "
+                f"{'contradict' if many else 'contradicts'} it: "
+                f"{'their rows are' if many else 'its row is'} quarantined" if month else "")
         return DateOrder(True, f"dates are day/month/year (line {line}: {value!r}); the "
                                f"file was read that way{note}")
     return DateOrder(False)

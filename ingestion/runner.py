@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -277,8 +278,12 @@ class Ingestor:
         alone is refused: one file's failure never loses the others."""
         try:
             self._write_batch(batch)
-        except Exception as exc:
-            self.pipeline.drop_pending_packages()
+        except Exception as exc:  # one file's failure never loses the others
+            # Delete the failed package whole. dlt 1.30 deprecates this for abort_packages,
+            # which keeps the package's rows in failed_jobs: a copy of student records.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.pipeline.drop_pending_packages()
             if len(batch) > 1:
                 for pending in batch:
                     self._load([pending])

@@ -94,7 +94,7 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    if data.count(0) < max(1, len(data) // 100):
+    if data.count(0) <= len(data) // 10:  # a few NUL bytes: damaged rows, not UTF-16
         try:
             data.decode("cp1252")
             return "cp1252"
@@ -365,7 +365,8 @@ class TrailingSummary:
             yield from held
             held.clear()
             yield record
-        self.lines = [(r.line, r.raw.strip()) for r in held]
+        self.lines = [(r.line, " ".join(f.strip() for f in r.fields if f.strip()))
+                      for r in held]
 
     def warnings(self, rows_read: int) -> list[str]:
         """What to say about the summary lines, given how many data rows were read."""
