@@ -64,10 +64,11 @@ class RecordScreen:
             if reason:
                 self.reject(record, reason)
                 continue
-            fields = [repair_double_encoding(f) for f in record.fields]
-            if fields != record.fields:
-                self.repaired_lines.append(record.line)
-                record = Record(record.row, fields, record.raw, record.line)
+            if _MOJIBAKE_HINT.search(record.raw):  # one scan per row; most rows have none
+                fields = [repair_double_encoding(f) for f in record.fields]
+                if fields != record.fields:
+                    self.repaired_lines.append(record.line)
+                    record = Record(record.row, fields, record.raw, record.line)
             yield record
         if self.rows_read == 0:
             raise FileRefused(self.path, "the file has a header but no data rows: send it "
@@ -81,6 +82,13 @@ class RecordScreen:
             return ("the row holds a NUL byte (an invisible binary character), a sign the "
                     "file was damaged or saved in another encoding: remove it and send the "
                     "row again")
+        if len(record.raw) > MAX_VALUE_CHARS:  # no value is longer than its row
+            oversized = self._oversized(record)
+            if oversized:
+                return oversized
+        return self._count(record, expected_fields)
+
+    def _oversized(self, record: Record) -> str | None:
         for number, value in enumerate(record.fields):
             if len(value) > MAX_VALUE_CHARS:
                 name = (self.headers[number] if self.headers and number < len(self.headers)
@@ -90,6 +98,10 @@ class RecordScreen:
                         "probably never closed" if lines > 10 else "")
                 return (f"{name} is {len(value):,} characters long, more than the "
                         f"{MAX_VALUE_CHARS:,} a value may have{hint}")
+        return None
+
+    @staticmethod
+    def _count(record: Record, expected_fields: int | None) -> str | None:
         if expected_fields is not None and len(record.fields) != expected_fields:
             return f"{len(record.fields)} fields, expected {expected_fields}"
         return None

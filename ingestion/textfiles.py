@@ -353,8 +353,13 @@ class TrailingSummary:
     def _is_summary(record: Record) -> bool:
         if record.error is not None:
             return False
-        values = [f.strip() for f in record.fields if f.strip()]
-        return 0 < len(values) <= 3 and bool(_SUMMARY.match(" ".join(values)))
+        values: list[str] = []
+        for value in record.fields:  # a data row stops this after its fourth value
+            if value.strip():
+                values.append(value.strip())
+                if len(values) > 3:
+                    return False
+        return bool(values) and bool(_SUMMARY.match(" ".join(values)))
 
     def filter(self, records: Iterable[Record]) -> Iterator[Record]:
         held: list[Record] = []
