@@ -25,10 +25,8 @@ MAX_ARCHIVE_MEMBERS = 1000
 # it, or a binary file): its row is quarantined.
 CSV_FIELD_LIMIT = 16 * 1024**2
 MAX_VALUE_CHARS = 10_000
-# A profile line longer than this is quarantined rather than parsed.
-MAX_JSON_LINE_BYTES = 1024**2
-# Raw text kept of a quarantined row (ops.quarantine.raw_text, the error report): enough to
-# recognise and fix the row, never a whole file swallowed by one runaway value.
+# Raw text kept of a quarantined row or profile line (ops.quarantine.raw_text, the error
+# report): enough to recognise and fix it, never a whole file swallowed by one runaway value.
 MAX_QUARANTINED_RAW_CHARS = 2_000
 
 # The header of a delimited file or workbook is the first line, among this many, that names

@@ -23,7 +23,7 @@ import pyarrow.json as pj
 
 from ingestion.archives import check_gzip_expansion, is_gzip, read_delivered
 from ingestion.kind import SourceKind
-from ingestion.limits import MAX_JSON_LINE_BYTES, clipped_bytes
+from ingestion.limits import clipped_bytes
 from ingestion.parsed import ParsedFile, QuarantinedRow
 from ingestion.textfiles import FileRefused
 from pathways.core.db import connect_scratch
@@ -151,9 +151,6 @@ def _split(table: pa.Table, rows: list[int] | None = None) -> tuple[pa.Table, di
 
 
 def _check_line(line: bytes) -> str | None:
-    if len(line) > MAX_JSON_LINE_BYTES:
-        return (f"line is {len(line):,} bytes long, more than the {MAX_JSON_LINE_BYTES:,} a "
-                "profile may have")
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

@@ -25,8 +25,6 @@ from ingestion.limits import CSV_FIELD_LIMIT, HEADER_SEARCH_LINES
 from ingestion.refused import FileRefused
 from pathways.core.config import FixedWidthField
 
-__all__ = ["FileRefused"]
-
 # Python's csv module refuses a value over 131,072 characters by raising mid-file; Pathways
 # reads values up to CSV_FIELD_LIMIT and quarantines rows with values over MAX_VALUE_CHARS.
 csv.field_size_limit(CSV_FIELD_LIMIT)

@@ -81,3 +81,14 @@ def test_the_error_report_before_anything_was_ingested_says_so_in_one_line(tmp_p
 ])
 def test_cells_that_would_start_a_formula_are_neutralised(value, safe):
     assert spreadsheet_safe(value) == safe
+
+
+def test_ingest_prints_file_names_and_headers_that_look_like_markup_as_they_are(tmp_path, env):
+    odd = tmp_path / "odd[/b].csv"
+    odd.write_text("student_id,[/red] name\r\n1,Ann\r\n", encoding="utf-8")
+    result = run_pathways(["ingest", str(odd), "--kind", "roster", "--institution",
+                           "fixture_csv"], env, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    printed = " ".join((result.stdout + result.stderr).split())
+    assert "odd[/b].csv" in printed and "headers found: student_id, [/red] name" in printed
