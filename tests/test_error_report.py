@@ -84,11 +84,11 @@ def test_cells_that_would_start_a_formula_are_neutralised(value, safe):
 
 
 def test_ingest_prints_file_names_and_headers_that_look_like_markup_as_they_are(tmp_path, env):
-    odd = tmp_path / "odd[/b].csv"
+    odd = tmp_path / "odd[red].csv"
     odd.write_text("student_id,[/red] name\r\n1,Ann\r\n", encoding="utf-8")
     result = run_pathways(["ingest", str(odd), "--kind", "roster", "--institution",
                            "fixture_csv"], env, tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     printed = " ".join((result.stdout + result.stderr).split())
-    assert "odd[/b].csv" in printed and "headers found: student_id, [/red] name" in printed
+    assert "odd[red].csv" in printed and "headers found: student_id, [/red] name" in printed
