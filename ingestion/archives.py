@@ -131,6 +131,8 @@ NOT_READABLE: dict[str, str] = {
                ".zip, a .gz, or the files themselves",
     "zip": "is an archive inside an archive, which Pathways does not open: send the files "
            "in one .zip",
+    "workbook": "is an Excel workbook, which this kind of file is not read from: send it as "
+                "a CSV file",
 }
 
 
