@@ -15,9 +15,19 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
+from ingestion.archives import describe_content, read_delivered
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
-from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
+from ingestion.textfiles import (
+    FileRefused,
+    TrailingSummary,
+    decode_bytes,
+    find_header,
+    read_records,
+    skipped_above,
+    sniff_delimiter,
+    split_lines,
+)
 from ingestion.xlsx import read_xlsx
 from pathways.core.config import ImportSource
 from pathways.core.erasure_list import ErasureList
@@ -26,23 +36,41 @@ from pathways.core.erasure_list import ErasureList
 def parse_import(path: Path, source: ImportSource) -> ParsedFile:
     """Read one file of a configured source. Refuses it when a configured header is missing;
     quarantines rows with the wrong number of fields or without the linking identifier."""
-    if path.suffix.lower() == ".xlsx":
-        headers, records = read_xlsx(path)
-        encoding = None
+    required = source.required_headers
+
+    def present(fields: list[str]) -> int:
+        stripped = {f.strip() for f in fields}
+        return sum(h in stripped for h in required)
+
+    def accepts(fields: list[str]) -> bool:
+        return present(fields) == len(required)
+
+    data = read_delivered(path)
+    warnings: list[str] = []
+    encoding = None
+    if describe_content(data) == "workbook":
+        table = read_xlsx(data, accepts, present)
+        headers, records, warnings = table.header, table.records, list(table.warnings)
     else:
-        text, encoding = decode(path)
-        headers, records = read_delimited(text, sniff_delimiter(text))
+        decoded = decode_bytes(data, path)
+        encoding = decoded.encoding
+        lines = split_lines(decoded.text)
+        search = find_header(lines, accepts, present, None, sniff_delimiter(decoded.text))
+        headers = search.fields
+        records = read_records(lines, search.index + 1, search.delimiter)
+        warnings = [*decoded.warnings, *skipped_above(search.index)]
     if not headers:
         raise FileRefused(path, "the file has no header row")
     headers = [h.strip() for h in headers]
-    missing = [h for h in source.required_headers if h not in headers]
+    missing = [h for h in required if h not in headers]
     if missing:
         raise FileRefused(path, f"required column missing for {source.name}: "
                                 f"{', '.join(missing)}")
     link_header = source.columns[source.links_by]
     out: dict[str, list] = {"source_name": [], "_raw": [], "_source_row": []}
-    screen = RecordScreen(path)
-    for record in screen.rows(records, len(headers)):
+    summary = TrailingSummary()
+    screen = RecordScreen(path, headers)
+    for record in screen.rows(summary.filter(records), len(headers)):
         values = dict(zip(headers, record.fields, strict=True))
         if not values[link_header].strip():
             screen.reject(record, f"{link_header} is empty")
@@ -50,7 +78,9 @@ def parse_import(path: Path, source: ImportSource) -> ParsedFile:
         out["source_name"].append(source.name)
         out["_raw"].append(json.dumps(values, ensure_ascii=False))
         out["_source_row"].append(record.row)
-    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, [], encoding)
+    warnings += [*screen.repair_warnings(), *summary.warnings(screen.rows_read)]
+    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, warnings,
+                      encoding)
 
 
 @dlt.resource(name="import_rows", write_disposition="append")

@@ -4,11 +4,13 @@ schema ``ops`` (the tables are defined in pathways.core.ops)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 import duckdb
 
+from ingestion.landing import open_regular
 from ingestion.parsed import QuarantinedRow
 from pathways.core.ops import ensure_ops_schema
 
@@ -23,7 +25,7 @@ def submission_key(path: Path) -> str:
     re-submit graduates_2019_2021. A later loaded file with the same key (for the same
     institution and kind) supersedes the earlier one."""
     stem = path.name.lower()
-    for suffix in (".gz", ".csv", ".txt", ".tsv", ".xlsx", ".dat", ".jsonl", ".json"):
+    for suffix in (".gz", ".zip", ".csv", ".txt", ".tsv", ".xlsx", ".dat", ".jsonl", ".json"):
         stem = stem.removesuffix(suffix)
     while True:
         shorter = _VERSION_SUFFIX.sub("", stem)
@@ -33,9 +35,10 @@ def submission_key(path: Path) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    """Content hash of a file (the ledger's key: renaming a file does not reload it)."""
+    """Content hash of a file (the ledger's key: renaming a file does not reload it). The
+    file is opened without following a link (OSError for a link or a non-regular file)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with os.fdopen(open_regular(path), "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -84,7 +87,7 @@ class Ledger:
         if quarantined:
             self.con.executemany(
                 "insert into ops.quarantine (file_sha256, file, kind, institution_id, ingest_id, "
-                "source_row, raw_text, reason) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [[sha256, file, kind, institution_id, ingest_id, q.row, q.raw, q.reason]
+                "source_row, source_line, raw_text, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[sha256, file, kind, institution_id, ingest_id, q.row, q.line, q.raw, q.reason]
                  for q in quarantined],
             )

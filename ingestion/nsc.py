@@ -12,7 +12,16 @@ import pyarrow as pa
 from ingestion.headers import normalise_header
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
-from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
+from ingestion.textfiles import (
+    FileRefused,
+    TrailingSummary,
+    decode,
+    find_header,
+    read_records,
+    skipped_above,
+    sniff_delimiter,
+    split_lines,
+)
 from pathways.core.erasure_list import ErasureList
 
 # The 33 columns of the StudentTracker detail report, in order, and their raw names.
@@ -70,19 +79,31 @@ def _reason(values: dict[str, str]) -> str | None:
     return None
 
 
+def _mapped(headers: list[str]) -> list[str | None]:
+    return [_BY_NORMALISED.get(normalise_header(h)) for h in headers]
+
+
 def parse_nsc(path: Path) -> ParsedFile:
-    """Read one StudentTracker detail file; refuse it if any of the 33 columns is missing."""
-    text, encoding = decode(path)
-    headers, records = read_delimited(text, sniff_delimiter(text))
-    mapped = [_BY_NORMALISED.get(normalise_header(h)) for h in headers]
+    """Read one StudentTracker detail file; refuse it if any of the 33 columns is missing
+    from every one of its first lines."""
+    decoded = decode(path)
+    lines = split_lines(decoded.text)
+    search = find_header(
+        lines, lambda fields: set(NSC_COLUMNS.values()) <= set(_mapped(fields)),
+        lambda fields: len({m for m in _mapped(fields) if m}), None,
+        sniff_delimiter(decoded.text))
+    mapped = _mapped(search.fields)
     missing = [k for k, v in NSC_COLUMNS.items() if v not in mapped]
     if missing:
         raise FileRefused(path, f"not a StudentTracker detail file: required column missing: "
-                                f"{', '.join(missing)}")
+                                f"{', '.join(missing)}; send the detail report as "
+                                "StudentTracker returns it (33 columns)")
     out: dict[str, list] = {c: [] for c in NSC_COLUMNS.values()}
     out["_source_row"] = []
-    screen = RecordScreen(path)
-    for record in screen.rows(records, len(headers)):
+    summary = TrailingSummary()
+    screen = RecordScreen(path, search.fields)
+    records = summary.filter(read_records(lines, search.index + 1, search.delimiter))
+    for record in screen.rows(records, len(search.fields)):
         values = {m: v.strip() for m, v in zip(mapped, record.fields, strict=True) if m}
         reason = _reason(values)
         if reason:
@@ -91,7 +112,10 @@ def parse_nsc(path: Path) -> ParsedFile:
         for column in NSC_COLUMNS.values():
             out[column].append(values[column] or None)
         out["_source_row"].append(record.row)
-    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, [], encoding)
+    warnings = [*decoded.warnings, *skipped_above(search.index), *screen.repair_warnings(),
+                *summary.warnings(screen.rows_read)]
+    return ParsedFile(text_table(out), screen.rows_read, screen.quarantined, warnings,
+                      decoded.encoding)
 
 
 @dlt.resource(name="nsc_detail", write_disposition="append")

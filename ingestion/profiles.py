@@ -10,7 +10,6 @@ parse does a slower line-by-line pass find and quarantine exactly those lines.
 
 from __future__ import annotations
 
-import gzip
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ingestion.archives import check_gzip_expansion, is_gzip, read_delivered
 from ingestion.kind import SourceKind
+from ingestion.limits import clipped_bytes
 from ingestion.parsed import ParsedFile, QuarantinedRow
 from ingestion.textfiles import FileRefused
 from pathways.core.db import connect_scratch
@@ -97,12 +98,9 @@ def _read_fast(path: Path) -> pa.Table | None:
 
 def _open(path: Path) -> bytes:
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as handle:
-                return handle.read()
-        return path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise FileRefused(path, f"unreadable archive: {exc}") from exc
+        return read_delivered(path)  # gunzipped within the limits of ingestion.limits
+    except OSError as exc:
+        raise FileRefused(path, f"cannot be read ({type(exc).__name__})") from exc
 
 
 def _count_from(start: int, n: int) -> pa.Array:
@@ -169,7 +167,10 @@ def _check_line(line: bytes) -> str | None:
 
 
 def parse_profiles(path: Path) -> ParsedFile:
-    """Read a profile file with the declared schema, quarantining lines that do not fit."""
+    """Read a profile file with the declared schema, quarantining lines that do not fit. A
+    gzip file that would expand past the limits of ingestion.limits is refused first."""
+    if is_gzip(path):
+        check_gzip_expansion(path)
     table = _read_fast(path)
     if table is not None:
         flat, children = _split(table)
@@ -184,7 +185,7 @@ def parse_profiles(path: Path) -> ParsedFile:
     for number, line in enumerate(lines, start=1):
         reason = _check_line(line)
         if reason:
-            quarantined.append(QuarantinedRow(number, line.decode("utf-8", "replace"), reason))
+            quarantined.append(QuarantinedRow(number, clipped_bytes(line), reason, number))
         else:
             good.append(line)
             good_rows.append(number)

@@ -1,9 +1,12 @@
 """Ingest files into the build area's ``raw`` schema with dlt.
 
-Each file is hashed, checked against the ledger (the same content twice adds nothing),
-parsed by its kind's reader (ingestion.sources), loaded with dlt, and recorded in
-``ops.file_ledger`` with its quarantined rows in ``ops.quarantine``. A refused file loads
-nothing.
+Each file is checked (a regular file inside the landing folder, ingestion.landing), hashed,
+checked against the ledger (the same content twice adds nothing), parsed by its kind's
+reader (ingestion.sources), loaded with dlt, and recorded in ``ops.file_ledger`` with its
+quarantined rows in ``ops.quarantine``. A ``.zip`` is unpacked first and each member is a
+file of its own (``archive.zip!member.csv``). A refused file loads nothing; whatever goes
+wrong with one file (an unexpected error included) refuses that file and never stops the
+other files of the batch.
 
 dlt's working folder (extract, normalise and load packages: whole copies of the rows) lives
 inside the restricted build area (pathways.core.build_area) and holds no rows once a batch
@@ -20,7 +23,8 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,13 +32,15 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
+from ingestion.archives import is_zip_archive, unpack_zip
 from ingestion.imports import IMPORT_PREFIX
 from ingestion.kind import ParseContext, SourceKind
+from ingestion.landing import LandingFile, discover, untrusted
 from ingestion.ledger import Ledger, file_sha256, submission_key
 from ingestion.parsed import ParsedFile
 from ingestion.reference import config_source
+from ingestion.refused import FileRefused
 from ingestion.sources import source_kind
-from ingestion.textfiles import FileRefused
 from pathways.core.build_area import dlt_pipelines_dir, ensure_private_dir, exclusive
 from pathways.core.config import ImportsConfig, PathwaysConfig
 from pathways.core.db import open_build
@@ -42,6 +48,9 @@ from pathways.core.erasure_list import ErasureList
 from pathways.core.errors import PathwaysError
 
 log = logging.getLogger(__name__)
+
+__all__ = ["FileResult", "Ingestor", "LandingFile", "discover", "ingest_files",
+           "ingest_landing"]
 
 
 @dataclass
@@ -74,12 +83,23 @@ def _constant(value: str, n: int) -> pa.Array:
         pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([value], pa.string()))
 
 
+@dataclass(frozen=True)
+class _Item:
+    """One file to ingest: a landing file, or one member of an archive."""
+
+    name: str  # what the ledger, the lineage columns and the messages call it
+    path: Path  # where its bytes are (an archive member: its unpacked copy)
+    kind: str
+    institution_id: str | None
+    key_path: Path  # whose name says what it is a submission of
+
+
 @dataclass
 class _PendingLoad:
     """A parsed file waiting for its batch to load."""
 
     result: FileResult
-    path: Path
+    item: _Item
     kind: SourceKind
     institution_id: str | None
     sha: str
@@ -89,33 +109,6 @@ class _PendingLoad:
     @property
     def rows(self) -> int:
         return sum(table.num_rows for _, table in self.tables)
-
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: Path
-    kind: str
-    institution_id: str | None
-
-
-def discover(landing: Path, config: PathwaysConfig) -> list[LandingFile]:
-    """Files in a landing folder: ``<institution>/roster/*``, ``<institution>/nsc/*``,
-    ``<institution>/imports/<source>/*`` and ``profiles/*``. Folders starting with ``_`` or
-    ``.`` (such as ``_truth``) are ignored."""
-    found: list[LandingFile] = []
-    for path in sorted(landing.rglob("*")):
-        rel = path.relative_to(landing)
-        if not path.is_file() or any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        if rel.parts[0] == "profiles":
-            found.append(LandingFile(path, "profiles", None))
-        elif len(rel.parts) >= 3 and rel.parts[1] in ("roster", "nsc"):
-            config.get(rel.parts[0])  # an unknown institution folder: UnknownInstitution
-            found.append(LandingFile(path, rel.parts[1], rel.parts[0]))
-        elif len(rel.parts) >= 4 and rel.parts[1] == "imports":
-            config.get(rel.parts[0])
-            found.append(LandingFile(path, IMPORT_PREFIX + rel.parts[2], rel.parts[0]))
-    return found
 
 
 # Folders of dlt's working directory that hold load packages (copies of the rows).
@@ -158,6 +151,7 @@ class Ingestor:
         )
         self.discard_load_packages()  # what a killed ingest left behind is never loaded
         self.ingest_id = uuid.uuid4().hex
+        self.unpack_root = build_db.parent / "unpack"  # archives, unpacked while read
 
     def discard_load_packages(self) -> None:
         """Delete every load package in dlt's working folder: pending ones (a failed or
@@ -206,52 +200,87 @@ class Ingestor:
                 batch.clear()
 
         for landing_file in files:
-            result, pending = self._prepare(landing_file.path, landing_file.kind,
-                                            landing_file.institution_id, shas)
-            results.append(result)
-            if pending is None:
-                if on_file:
-                    on_file(result)
-                continue
-            batch.append(pending)
-            if sum(p.rows for p in batch) >= batch_rows:
-                flush()
+            for result, pending in self._ingest_file(landing_file, shas):
+                results.append(result)
+                if pending is None:
+                    if on_file:
+                        on_file(result)
+                    continue
+                batch.append(pending)
+                if sum(p.rows for p in batch) >= batch_rows:
+                    flush()
         flush()
         return results
 
-    def _prepare(self, path: Path, kind: str, institution_id: str | None,
-                 pending_shas: set[tuple]) -> tuple[FileResult, _PendingLoad | None]:
+    def _ingest_file(self, file: LandingFile, pending_shas: set[tuple]
+                     ) -> Iterator[tuple[FileResult, _PendingLoad | None]]:
+        """The results of one landing file: itself, or each member of an archive."""
+        item = _Item(str(file.path), file.path, file.kind, file.institution_id, file.path)
+        reason = untrusted(file)
+        if reason:
+            yield self._refuse(item, reason, read=False), None
+            return
+        try:
+            archive = file.path.is_file() and is_zip_archive(file.path)
+        except OSError:
+            archive = False  # _prepare says why the file cannot be read
+        if not archive:
+            yield self._prepare(item, pending_shas)
+            return
+        workdir = self.unpack_root / uuid.uuid4().hex
+        try:
+            members = unpack_zip(file.path, workdir)
+        except FileRefused as exc:
+            yield self._refuse(item, exc.reason), None
+            return
+        except Exception as exc:
+            yield self._unexpected(item, exc), None
+            return
+        try:
+            for member in members:
+                yield self._prepare(
+                    _Item(f"{file.path}!{member.name}", member.path, file.kind,
+                          file.institution_id, Path(Path(member.name).name)), pending_shas)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _prepare(self, item: _Item, pending_shas: set[tuple]
+                 ) -> tuple[FileResult, _PendingLoad | None]:
         """Check and parse one file: its result, and what to load (None when nothing is:
         refused, or already loaded)."""
-        result = FileResult(file=str(path), kind=kind, institution_id=institution_id)
+        kind, institution_id = item.kind, item.institution_id
+        result = FileResult(file=item.name, kind=kind, institution_id=institution_id)
         try:
-            source, context = self._check_arguments(path, kind, institution_id)
-            sha = file_sha256(path)
+            source, context = self._check_arguments(item.path, kind, institution_id)
+            sha = file_sha256(item.path)
             previous = self.ledger.already_loaded(sha, kind, institution_id)
             if previous or (sha, kind, institution_id) in pending_shas:
                 result.status = "skipped"
                 result.warnings.append(
                     f"same content already loaded from {previous or 'a file of this batch'}")
                 return result, None
-            parsed = source.parse(path, context)
+            parsed = source.parse(item.path, context)
             erased = self._withhold_erased(parsed, source, context)
         except FileRefused as exc:
+            return self._refuse(item, exc.reason), None
+        except (PathwaysError, FileNotFoundError) as exc:
             result.status = "refused"
-            result.errors.append(str(exc))
-            self._record_refusal(path, kind, institution_id, exc.reason)
+            result.errors.append(f"{item.name}: {exc.args[0] if exc.args else exc}")
             return result, None
-        except (PathwaysError, ValueError, FileNotFoundError) as exc:
-            result.status = "refused"
-            result.errors.append(f"{path}: {exc.args[0] if exc.args else exc}")
-            return result, None
+        except OSError as exc:
+            return self._refuse(item, f"cannot be read ({exc.strerror or type(exc).__name__})"
+                                      ": check that the file is a regular file Pathways may "
+                                      "read", read=False), None
+        except Exception as exc:
+            return self._unexpected(item, exc), None
         pending_shas.add((sha, kind, institution_id))
-        table = self._with_lineage(parsed.table, path, sha, institution_id)
+        table = self._with_lineage(parsed.table, item.name, sha, institution_id)
         tables: list[tuple[Callable, pa.Table]] = []
         if table.num_rows:
             tables.append((source.resource, table))
             tables.extend(
                 (source.child_resources[name],
-                 self._with_lineage(child, path, sha, institution_id))
+                 self._with_lineage(child, item.name, sha, institution_id))
                 for name, child in parsed.children.items() if child.num_rows)
         result.rows_read = parsed.rows_read
         result.rows_loaded = table.num_rows
@@ -261,14 +290,66 @@ class Ingestor:
         result.warnings.extend(parsed.warnings)
         if erased:
             result.warnings.append(f"{erased} rows withheld: erasure requests (ops.erasures)")
-        result.errors.extend(f"row {q.row}: {q.reason}" for q in parsed.quarantined[:20])
+        result.errors.extend(
+            f"row {q.row}{f' (line {q.line})' if q.line else ''}: {q.reason}"
+            for q in parsed.quarantined[:20])
         if len(parsed.quarantined) > 20:
             result.errors.append(f"... and {len(parsed.quarantined) - 20} more in ops.quarantine")
-        return result, _PendingLoad(result, path, source, institution_id, sha, parsed, tables)
+        return result, _PendingLoad(result, item, source, institution_id, sha, parsed, tables)
+
+    def _refuse(self, item: _Item, reason: str, read: bool = True) -> FileResult:
+        """A refused file's result, recorded in the ledger (hashed only when ``read``: a
+        link or a device is never opened)."""
+        result = FileResult(file=item.name, kind=item.kind,
+                            institution_id=item.institution_id, status="refused")
+        result.errors.append(f"{item.name}: {reason}")
+        self._record_refusal(item, reason, read)
+        return result
+
+    def _unexpected(self, item: _Item, exc: Exception) -> FileResult:
+        """Refuse a file an unexpected error stopped; the traceback goes to the log only
+        (it may quote the file), the message names the error's kind."""
+        log.error("unexpected error ingesting %s", item.name, exc_info=exc)
+        return self._refuse(item, (
+            f"could not be read: Pathways met an unexpected error ({type(exc).__name__}) in "
+            "it, so nothing of it was loaded (the other files were not affected); please "
+            "report it to the Pathways team with the ingest log"))
 
     def _load(self, batch: list[_PendingLoad]) -> None:
-        """One dlt run for the tables of every file in ``batch`` (tables of one resource
-        concatenated), then each file's ledger row."""
+        """One dlt run for the tables of every file in ``batch``, then each file's ledger
+        row. When the run fails, each file is loaded on its own, and a file that fails
+        alone is refused: one file's failure never loses the others."""
+        try:
+            self._write_batch(batch)
+        except Exception as exc:  # one file's failure never loses the others
+            # Delete the failed package whole. dlt 1.30 deprecates this for abort_packages,
+            # which keeps the package's rows in failed_jobs: a copy of student records.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.pipeline.drop_pending_packages()
+            if len(batch) > 1:
+                for pending in batch:
+                    self._load([pending])
+                return
+            pending = batch[0]
+            log.error("loading %s failed", pending.item.name, exc_info=exc)
+            refused = self._unexpected(pending.item, exc)
+            pending.result.__dict__.update(refused.__dict__)
+            return
+        for pending in batch:
+            parsed, result = pending.parsed, pending.result
+            self.ledger.record(
+                sha256=pending.sha, file=pending.item.name, kind=pending.kind.name,
+                institution_id=pending.institution_id, ingest_id=self.ingest_id,
+                encoding=parsed.encoding, rows_read=parsed.rows_read,
+                rows_loaded=result.rows_loaded, quarantined=parsed.quarantined,
+                status="loaded", message="; ".join(result.warnings) or None,
+                submission_key=submission_key(pending.item.key_path)
+                if pending.kind.supersedes else None,
+            )
+
+    def _write_batch(self, batch: list[_PendingLoad]) -> None:
+        """The dlt run of a batch: tables of one resource concatenated."""
         by_resource: dict[Callable, list[pa.Table]] = {}
         for pending in batch:
             for resource, table in pending.tables:
@@ -279,17 +360,6 @@ class Ingestor:
                          else pa.concat_tables(tables, promote_options="default"))
                 for resource, tables in by_resource.items()])
             self.discard_load_packages()
-        for pending in batch:
-            parsed, result = pending.parsed, pending.result
-            self.ledger.record(
-                sha256=pending.sha, file=str(pending.path), kind=pending.kind.name,
-                institution_id=pending.institution_id, ingest_id=self.ingest_id,
-                encoding=parsed.encoding, rows_read=parsed.rows_read,
-                rows_loaded=result.rows_loaded, quarantined=parsed.quarantined,
-                status="loaded", message="; ".join(result.warnings) or None,
-                submission_key=submission_key(pending.path) if pending.kind.supersedes
-                else None,
-            )
 
     # -- helpers --------------------------------------------------------------------------
     def _withhold_erased(self, parsed: ParsedFile, source: SourceKind,
@@ -322,11 +392,11 @@ class Ingestor:
             raise FileNotFoundError(f"no such file: {path}")
         return source, ParseContext(institution, import_source)
 
-    def _with_lineage(self, table: pa.Table, path: Path, sha: str,
+    def _with_lineage(self, table: pa.Table, name: str, sha: str,
                       institution_id: str | None) -> pa.Table:
         n = table.num_rows
         columns = {  # constant columns, dictionary-encoded: one value, n small indices
-            "_source_file": _constant(str(path), n),
+            "_source_file": _constant(name, n),
             "_file_sha256": _constant(sha, n),
             "_ingest_id": _constant(self.ingest_id, n),
             "_ingested_at": pa.repeat(
@@ -338,17 +408,17 @@ class Ingestor:
             table = table.append_column(name, values)
         return table
 
-    def _record_refusal(self, path: Path, kind: str, institution_id: str | None,
-                        reason: str) -> None:
-        try:
-            sha = file_sha256(path)
-        except OSError:
-            sha = ""
-        self.ledger.record(sha256=sha, file=str(path), kind=kind, institution_id=institution_id,
-                           ingest_id=self.ingest_id, encoding=None, rows_read=0, rows_loaded=0,
-                           quarantined=[], status="refused", message=reason)
-
-
+    def _record_refusal(self, item: _Item, reason: str, read: bool) -> None:
+        sha = ""
+        if read:
+            try:
+                sha = file_sha256(item.path)
+            except OSError:
+                sha = ""
+        self.ledger.record(sha256=sha, file=item.name, kind=item.kind,
+                           institution_id=item.institution_id, ingest_id=self.ingest_id,
+                           encoding=None, rows_read=0, rows_loaded=0, quarantined=[],
+                           status="refused", message=reason)
 
 
 def ingest_files(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
@@ -375,4 +445,4 @@ def ingest_landing(build_db: Path, config: PathwaysConfig, imports: ImportsConfi
     """Load every new file of a landing folder (see ``discover``)."""
     if not landing.is_dir():
         raise PathwaysError(f"landing folder {landing} does not exist")
-    return ingest_files(build_db, config, imports, discover(landing, config), on_progress)
+    return ingest_files(build_db, config, imports, discover(landing), on_progress)

@@ -30,7 +30,7 @@ def _count(warehouse, sql):
 
 
 def test_every_landing_file_is_loaded_once(landing, warehouse, config):
-    files = discover(landing, config)
+    files = discover(landing)
     kinds = sorted({f.kind for f in files})
     assert kinds == ["import:employer_verification", "import:first_destination_survey", "nsc",
                      "profiles", "roster"]
@@ -59,7 +59,7 @@ def test_every_landing_file_is_loaded_once(landing, warehouse, config):
 
 
 def test_renamed_copy_is_recognised_by_content(landing, warehouse, config, tmp_path):
-    roster = next(f for f in discover(landing, config) if f.kind == "roster")
+    roster = next(f for f in discover(landing) if f.kind == "roster")
     copy = tmp_path / "renamed.csv"
     shutil.copy(roster.path, copy)
     with Ingestor(warehouse, config, _imports()) as ingestor:
@@ -84,7 +84,7 @@ def test_refused_and_quarantined_files_are_recorded(warehouse, config, tmp_path)
     assert bad.status == "refused"
     assert "required column missing: last_name, program_cip" in bad.errors[0]
     assert (ok.status, ok.rows_read, ok.rows_loaded, ok.rows_quarantined) == ("loaded", 2, 1, 1)
-    assert ok.errors == ["row 2: 2 fields, expected 6"]
+    assert ok.errors == ["row 2 (line 3): 2 fields, expected 6"]
     assert unknown.status == "refused" and "unknown institution 'atlantis'" in unknown.errors[0]
     assert no_institution.status == "refused" and "--institution is required" in (
         no_institution.errors[0])
@@ -96,7 +96,7 @@ def test_refused_and_quarantined_files_are_recorded(warehouse, config, tmp_path)
 def test_ingest_sends_no_telemetry(landing, config, tmp_path):
     from dlt.common.runtime import anon_tracker
 
-    roster = next(f for f in discover(landing, config) if f.kind == "roster")
+    roster = next(f for f in discover(landing) if f.kind == "roster")
     with Ingestor(tmp_path / "w.duckdb", config, _imports()) as ingestor:
         assert ingest_one(ingestor, roster.path, "roster", roster.institution_id).status == "loaded"
     # dlt's anonymous tracker was never started: no endpoint, no thread posting events.
@@ -106,7 +106,7 @@ def test_ingest_sends_no_telemetry(landing, config, tmp_path):
 
 def test_dlt_keeps_no_copy_of_the_rows_it_loads_outside_the_build_area(landing, warehouse,
                                                                        config):
-    files = [f for f in discover(landing, config) if f.kind in ("roster", "nsc")]
+    files = [f for f in discover(landing) if f.kind in ("roster", "nsc")]
     with Ingestor(warehouse, config, _imports()) as ingestor:
         ingestor.load_reference()
         assert all(r.status == "loaded" for r in ingestor.ingest_many(files))

@@ -121,3 +121,15 @@ def test_lists_become_child_rows_numbered_within_each_profile(tmp_path):
     assert list(zip(positions["profile_id"].to_pylist(), positions["position_index"].to_pylist(),
                     strict=True)) == [("pf7", 1), ("pf7", 2), ("pf1", 1)]
     assert parsed.children["profile_educations"]["profile_id"].to_pylist() == ["pf1"]
+
+
+def test_a_huge_broken_profile_line_is_quarantined_with_its_text_cut(tmp_path):
+    path = tmp_path / "profiles.jsonl"
+    path.write_bytes(b'{"profile_id": "p1"}\n{"profile_id": "p2", "full_name": "'
+                     + b"a" * 5_000_000 + b"\n")
+    parsed = parse_profiles(path)
+    assert (parsed.rows_read, parsed.table.num_rows) == (2, 1)
+    [row] = parsed.quarantined
+    assert row.reason.startswith("not valid JSON")
+    assert row.raw.startswith('{"profile_id": "p2"')
+    assert row.raw.endswith("[cut: 5,000,035 bytes in all]") and len(row.raw) < 2_100

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.parsed import parse_date_text
+from ingestion.dates import parse_date
 from ingestion.rosters import parse_roster
 from ingestion.textfiles import FileRefused
 from pathways.core.config import STANDARD_ROSTER_COLUMNS, Institution
@@ -106,5 +106,5 @@ def test_fixed_width_layout(tmp_path, config):
      ("44331", "2021-05-15"), ("5/15/21", "2021-05-15"), ("31/02/1999", None), ("soon", None)],
 )
 def test_roster_date_formats(text, expected):
-    parsed = parse_date_text(text)
+    parsed = parse_date(text)
     assert (parsed.isoformat() if parsed else None) == expected

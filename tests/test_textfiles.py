@@ -3,7 +3,7 @@ import codecs
 import pytest
 
 from ingestion.headers import map_headers, normalise_header
-from ingestion.textfiles import FileRefused, decode, read_delimited, sniff_delimiter
+from ingestion.textfiles import FileRefused, decode, read_records, sniff_delimiter, split_lines
 
 NAMES = "José,Zoë,O’Brien,Nguyễn"
 
@@ -20,7 +20,7 @@ NAMES = "José,Zoë,O’Brien,Nguyễn"
 def test_unicode_encodings_arrive_intact(tmp_path, encoding, prefix, configured):
     path = tmp_path / "names.csv"
     path.write_bytes(prefix + f"first,last\r\n{NAMES}\r\n".encode(encoding))
-    text, _ = decode(path, configured)
+    text = decode(path, configured).text
     assert text == f"first,last\r\n{NAMES}\r\n"
 
 
@@ -28,7 +28,8 @@ def test_windows_1252_is_detected_without_configuration(tmp_path):
     path = tmp_path / "names.csv"
     content = "first_name,last_name\r\n" + "José,O’Brien\r\nZoë,Muñoz\r\nRenée,Peña\r\n" * 20
     path.write_bytes(content.encode("cp1252"))
-    text, encoding = decode(path)
+    decoded = decode(path)
+    text, encoding = decoded.text, decoded.encoding
     assert "José,O’Brien" in text and "Zoë,Muñoz" in text
     assert encoding.lower().replace("_", "") in ("cp1252", "windows1252")
 
@@ -36,7 +37,7 @@ def test_windows_1252_is_detected_without_configuration(tmp_path):
 def test_configured_encoding_is_used(tmp_path):
     path = tmp_path / "names.csv"
     path.write_bytes("a\r\nZoë\r\n".encode("latin-1"))
-    assert decode(path, "latin-1")[0] == "a\r\nZoë\r\n"
+    assert decode(path, "latin-1").text == "a\r\nZoë\r\n"
 
 
 def test_empty_file_is_refused(tmp_path):
@@ -55,9 +56,7 @@ def test_delimiters_are_sniffed(delimiter):
 
 def test_quoted_fields_keep_delimiters_and_newlines():
     text = 'id,name,address\r\n1,"Lee, Ann","1 Main St\r\nApt 2"\r\n2,Bo,x\r\n'
-    header, records = read_delimited(text, ",")
-    rows = list(records)
-    assert header == ["id", "name", "address"]
+    rows = list(read_records(split_lines(text), 1, ","))
     assert rows[0].fields == ["1", "Lee, Ann", "1 Main St\r\nApt 2"]
     assert rows[0].row == 1 and rows[1].row == 2
     assert rows[0].raw == '1,"Lee, Ann","1 Main St\r\nApt 2"'
@@ -78,7 +77,7 @@ def test_institution_overrides_win_over_synonyms():
 def test_utf16_without_bom_is_detected(tmp_path):
     path = tmp_path / "names.txt"
     path.write_bytes(("first\tlast\r\n" + "José\tNguyễn\r\n" * 30).encode("utf-16-le"))
-    text, _ = decode(path)
+    text = decode(path).text
     assert text.startswith("first\tlast\r\nJosé\tNguyễn")
 
 

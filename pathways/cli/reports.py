@@ -23,8 +23,10 @@ def report_errors(
     as a CSV in plain language, ready to send back for correction."""
     from pathways.warehouse.reports import write_errors_report
 
-    n = write_errors_report(runtime(ctx).settings.build_db, institution, out_file)
-    out.print(f"wrote {n} problems for {institution} to {out_file}")
+    report = write_errors_report(runtime(ctx).settings.build_db, institution, out_file)
+    out.print(f"wrote {len(report.rows)} problems for {institution} to {out_file}")
+    for note in report.notes:
+        out.print(f"note: {note}", markup=False)
 
 
 @app.command("outcomes")

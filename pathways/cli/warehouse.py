@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pathways.cli._shared import (
@@ -30,15 +31,15 @@ def _print_results(results: list, as_json: bool) -> None:
     table.columns[0].overflow = "fold"
     for r in results:
         colour = {"loaded": "green", "skipped": "yellow", "refused": "red"}[r.status]
-        table.add_row(r.file, r.kind, r.institution_id or "", str(r.rows_read),
+        table.add_row(escape(r.file), r.kind, r.institution_id or "", str(r.rows_read),
                       str(r.rows_loaded), str(r.rows_quarantined), f"[{colour}]{r.status}")
     out.print(table)
-    for r in results:
+    for r in results:  # file names and messages quote files: never read them as markup
         for message in r.errors:
-            console.print(f"[red]{r.file}[/red]: {message}" if r.status != "refused"
-                          else f"[red]refused[/red] {message}")
+            console.print(f"[red]{escape(r.file)}[/red]: {escape(message)}"
+                          if r.status != "refused" else f"[red]refused[/red] {escape(message)}")
         for message in r.warnings:
-            console.print(f"[yellow]{r.file}[/yellow]: {message}")
+            console.print(f"[yellow]{escape(r.file)}[/yellow]: {escape(message)}")
 
 
 def _ingest_landing(ctx: typer.Context, landing: Path, as_json: bool = False) -> list:

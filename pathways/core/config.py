@@ -42,6 +42,10 @@ STANDARD_ROSTER_COLUMNS: tuple[str, ...] = (
     "graduation_date",
 )
 
+# One column holding the whole name ("Last, First Middle"), split at ingest into first,
+# middle, last and suffix (ingestion.names); it stands in for first_name and last_name.
+SINGLE_NAME_COLUMN = "full_name"
+
 # A roster without these cannot be used at all: the file is refused whole.
 REQUIRED_ROSTER_COLUMNS: tuple[str, ...] = (
     "student_id",
@@ -72,12 +76,15 @@ class RosterFormat(BaseModel):
     student_id_width: int | None = Field(default=None, ge=1, le=20)
     column_map: dict[str, str] = Field(default_factory=dict)
     layout: list[FixedWidthField] = Field(default_factory=list)
+    # How numeric dates are written (05/06/2021); omit to decide per file from its dates.
+    date_order: Literal["month_first", "day_first"] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> RosterFormat:
         if self.format == "fixed_width" and not self.layout:
             raise ValueError("fixed_width rosters need a layout")
-        unknown = {v for v in self.column_map.values()} - set(STANDARD_ROSTER_COLUMNS)
+        unknown = ({v for v in self.column_map.values()} - set(STANDARD_ROSTER_COLUMNS)
+                   - {SINGLE_NAME_COLUMN})
         if unknown:
             raise ValueError(f"column_map targets unknown roster columns: {sorted(unknown)}")
         return self

@@ -3,7 +3,7 @@
 | table | written by | what |
 |---|---|---|
 | ``file_ledger`` | ingest | one row per file: content hash, counts, loaded/refused/superseded |
-| ``quarantine`` | ingest | rows that could not be loaded, with file, row, raw text and reason |
+| ``quarantine`` | ingest | rows that could not be loaded: file, row, line, raw text, reason |
 | ``refresh_runs`` | refresh | one row per refresh: status, steps, tests, published, held back |
 | ``match_reviews`` | match review import | reviewers' yes/no decisions on candidate pairs |
 | ``erasures`` | forget | erased people, as keyed hashes only |
@@ -45,6 +45,7 @@ create table if not exists ops.quarantine (
     reason varchar,
     quarantined_at timestamptz default current_timestamp
 );
+alter table ops.quarantine add column if not exists source_line bigint;
 create table if not exists ops.refresh_runs (
     run_id varchar primary key,
     started_at timestamptz,

@@ -49,7 +49,12 @@ cleaned as (
         {{ clean_text('current_rows.last_name') }} as last_name,
         {{ clean_text('current_rows.former_last_name') }} as former_last_name,
         {{ clean_text('current_rows.suffix') }} as suffix,
-        {{ parse_roster_date('current_rows.date_of_birth') }} as date_of_birth,
+        -- Ingest writes each date in ISO form, read in the file's own day or month order;
+        -- rows loaded before those columns existed are parsed from the text as sent.
+        coalesce(
+            try_cast(current_rows._date_of_birth_iso as date),
+            {{ parse_roster_date('current_rows.date_of_birth') }}
+        ) as date_of_birth,
         lower({{ clean_text('current_rows.email') }}) as email,
         nullif(regexp_replace(current_rows.phone, '[^0-9]', '', 'g'), '') as phone_digits,
         {{ clean_text('current_rows.street_address') }} as street_address,
@@ -59,7 +64,10 @@ cleaned as (
         trim(current_rows.program_cip) as program_cip_raw,
         {{ clean_text('current_rows.program_name') }} as program_name,
         lower({{ clean_text('current_rows.degree_level') }}) as degree_level_raw,
-        {{ parse_roster_date('current_rows.graduation_date') }} as graduation_date,
+        coalesce(
+            try_cast(current_rows._graduation_date_iso as date),
+            {{ parse_roster_date('current_rows.graduation_date') }}
+        ) as graduation_date,
         current_rows._extra_columns,
         current_rows._source_file,
         current_rows._source_row,

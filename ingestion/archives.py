@@ -1,0 +1,249 @@
+"""Compressed deliveries: single ``.gz`` files and ``.zip`` archives, unpacked within limits.
+
+A gzip file is read through ``read_delivered`` (every text reader does), which stops as soon
+as the output passes the limit for its size (ingestion.limits): a 51 KB gzip that would
+expand to 50 MB is refused after reading a few megabytes, never loaded as one giant row.
+A ``.zip`` is unpacked by the runner into a private folder of the build area, member by
+member within the same limits, and each member is then ingested as a file of its own
+(``archive.zip!member.csv`` in the ledger). An archive is refused whole, before any member
+is loaded, when a member's name would place it outside the folder (``../``, an absolute
+path, a drive letter), when it holds a link, a password-protected member or another
+archive, or when its members would expand past the limits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import shutil
+import stat
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ingestion.limits import (
+    FREE_EXPANSION_BYTES,
+    MAX_ARCHIVE_MEMBERS,
+    MAX_EXPANDED_BYTES,
+    MAX_EXPANSION_RATIO,
+)
+from ingestion.refused import FileRefused
+
+GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_CHUNK = 1 << 20
+_OTHER_ARCHIVES = (".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".bz2", ".xz")
+
+
+def expansion_limit(compressed_bytes: int) -> int:
+    """Most bytes a file of ``compressed_bytes`` may expand to (ingestion.limits)."""
+    return min(MAX_EXPANDED_BYTES,
+               max(FREE_EXPANSION_BYTES, MAX_EXPANSION_RATIO * compressed_bytes))
+
+
+def _too_big(name: str, compressed: int) -> str:
+    return (f"{name} expands to more than {expansion_limit(compressed):,} bytes from "
+            f"{compressed:,} (at most {MAX_EXPANSION_RATIO} times its size beyond "
+            f"{FREE_EXPANSION_BYTES:,} bytes, and {MAX_EXPANDED_BYTES:,} bytes in all): "
+            "nothing of it was loaded; send the file uncompressed, or split it")
+
+
+def _gunzip(path: Path, on_chunk: Callable[[bytes], None]) -> None:
+    """Decompress a gzip file chunk by chunk, refusing it once past its expansion limit."""
+    compressed = path.stat().st_size
+    limit = expansion_limit(compressed)
+    total = 0
+    try:
+        with gzip.open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise FileRefused(path, _too_big("the compressed file", compressed))
+                on_chunk(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FileRefused(path, "unreadable archive: the gzip data is damaged or cut short "
+                                f"({type(exc).__name__}); send the file again") from exc
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def read_delivered(path: Path) -> bytes:
+    """The bytes of a delivered file, gunzipped (within the limits) when it is gzip."""
+    data = path.read_bytes()
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    chunks: list[bytes] = []
+    _gunzip(path, chunks.append)
+    return b"".join(chunks)
+
+
+def check_gzip_expansion(path: Path) -> None:
+    """Refuse a gzip file that would expand past its limit, holding nothing in memory (for
+    readers that decompress by themselves, such as DuckDB's read_json)."""
+    _gunzip(path, lambda _: None)
+
+
+def describe_content(data: bytes) -> str:
+    """What the bytes are: 'text', 'workbook' (XLSX), 'zip', 'legacy_excel', 'pdf',
+    'document' (another office format), 'archive' (7z, rar, tar)."""
+    if data.startswith(_ZIP_MAGICS):
+        return _zip_kind(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "legacy_excel"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith((b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"BZh", b"\xfd7zXZ")):
+        return "archive"
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "archive"
+    return "text"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return "zip"
+    if "xl/workbook.xml" in names:
+        return "workbook"
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return "document"
+    return "zip"
+
+
+# What to tell the sender of a file that is not a roster Pathways can read.
+NOT_READABLE: dict[str, str] = {
+    "legacy_excel": "is an Excel 97-2003 workbook (.xls), which Pathways does not read: save "
+                    "it as an Excel workbook (.xlsx) or as CSV UTF-8 and send it again",
+    "pdf": "is a PDF, not a data file: send the roster as CSV (UTF-8) or as an Excel "
+           "workbook (.xlsx)",
+    "document": "is an office document that is not an Excel workbook (.xlsx): send the "
+                "roster as CSV (UTF-8) or .xlsx",
+    "archive": "is a 7z, RAR, bzip2, xz or tar archive, which Pathways does not open: send a "
+               ".zip, a .gz, or the files themselves",
+    "zip": "is an archive inside an archive, which Pathways does not open: send the files "
+           "in one .zip",
+    "workbook": "is an Excel workbook, which this kind of file is not read from: send it as "
+                "a CSV file",
+}
+
+
+def is_zip_archive(path: Path) -> bool:
+    """Whether ``path`` is a .zip of files (not an XLSX workbook, which is also a zip)."""
+    with path.open("rb") as handle:
+        if not handle.read(4).startswith(_ZIP_MAGICS):
+            return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return True  # refused by unpack_zip, with the reason
+    return not ({"xl/workbook.xml", "[Content_Types].xml", "mimetype"} & names)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file unpacked from an archive: its name inside the archive and its copy."""
+
+    name: str
+    path: Path
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _member_parts(name: str) -> tuple[str, ...] | None:
+    """The folder parts of a member name, or None when the name leaves the folder."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or _DRIVE.match(posix):
+        return None
+    parts = PurePosixPath(posix).parts
+    if any(part == ".." for part in parts):
+        return None
+    return parts
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    mode = info.external_attr >> 16
+    return stat.S_ISLNK(mode)
+
+
+def unpack_zip(path: Path, workdir: Path) -> list[Member]:
+    """Every file of a .zip, unpacked into ``workdir`` (created private), or FileRefused
+    for the whole archive. Folders and entries whose names start with ``_`` or ``.``
+    (``__MACOSX/``, ``.DS_Store``) are skipped, as in a landing folder."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRefused(path, "unreadable archive: this .zip is damaged or cut short; send "
+                                "it again") from exc
+    with archive:
+        wanted: list[zipfile.ZipInfo] = []
+        for info in archive.infolist():
+            parts = _member_parts(info.filename)
+            if parts is None:
+                raise FileRefused(path, f"archive member {info.filename!r} would be placed "
+                                        "outside the folder (its name starts at the root or "
+                                        "holds '..'): nothing of the archive was loaded; send "
+                                        "a .zip of plain file names")
+            if _is_link(info):
+                raise FileRefused(path, f"archive member {info.filename!r} is a link: "
+                                        "nothing of the archive was loaded; send the files "
+                                        "themselves")
+            if info.is_dir() or any(p.startswith(("_", ".")) for p in parts):
+                continue
+            if info.flag_bits & 0x1:
+                raise FileRefused(path, f"archive member {info.filename!r} is password-"
+                                        "protected: send the archive without a password")
+            if info.filename.lower().endswith(_OTHER_ARCHIVES):
+                raise FileRefused(path, f"archive member {info.filename!r} is itself an "
+                                        "archive, which Pathways does not open: send the "
+                                        "files in one .zip")
+            wanted.append(info)
+        if not wanted:
+            raise FileRefused(path, "the archive holds no files")
+        if len(wanted) > MAX_ARCHIVE_MEMBERS:
+            raise FileRefused(path, f"the archive holds {len(wanted):,} files, more than the "
+                                    f"{MAX_ARCHIVE_MEMBERS:,} Pathways opens at once: split it")
+        declared = sum(info.file_size for info in wanted)
+        if declared > MAX_EXPANDED_BYTES:
+            raise FileRefused(path, _too_big("the archive", path.stat().st_size))
+        workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(workdir, 0o700)
+        members: list[Member] = []
+        total = 0
+        try:
+            for number, info in enumerate(wanted, start=1):
+                limit = expansion_limit(info.compress_size)
+                if info.file_size > limit:
+                    raise FileRefused(path, _too_big(f"archive member {info.filename!r}",
+                                                     info.compress_size))
+                target = workdir / f"{number:04d}_{PurePosixPath(info.filename).name}"
+                written = 0
+                with archive.open(info) as source, target.open("wb") as sink:
+                    while chunk := source.read(_CHUNK):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > limit or total > MAX_EXPANDED_BYTES:
+                            raise FileRefused(path, _too_big(
+                                f"archive member {info.filename!r}", info.compress_size))
+                        sink.write(chunk)
+                members.append(Member(info.filename, target))
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+                OSError) as exc:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise FileRefused(path, f"unreadable archive: a member cannot be unpacked "
+                                    f"({type(exc).__name__}); send the archive again, made "
+                                    "with ordinary (deflate) compression") from exc
+        except FileRefused:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+    return members
