@@ -122,3 +122,24 @@ def test_every_validation_test_runs_on_an_incremental_refresh(manifest, tmp_path
          "--resource-type", "test", "--output", "name", *incremental_build_arguments([])],
         check=True, env=env, capture_output=True, text=True).stdout.split()
     assert len(warn) >= 4 and warn <= set(listed), warn - set(listed)
+
+
+def test_a_mart_without_institution_id_is_built_from_reference_data_only(manifest):
+    """Publishing keeps a held-back institution's rows apart by institution_id; a mart
+    without that column is published whole from the new build, so it must describe no
+    institution: every model it descends from reads seeds or reference files only."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    reference_sources = {s["unique_id"] for s in manifest["sources"].values()
+                         if s["source_name"] == "reference"}
+
+    def institution_free(unique_id: str) -> bool:
+        node = nodes[unique_id]
+        if node["resource_type"] == "seed" or unique_id in reference_sources:
+            return True
+        if node["resource_type"] == "source":
+            return False
+        return all(institution_free(p) for p in node["depends_on"]["nodes"])
+
+    without = [n for n in _models(manifest) if _layer(n) == "marts"
+               and "institution_id" not in n["columns"]]
+    assert [n["name"] for n in without if not institution_free(n["unique_id"])] == []

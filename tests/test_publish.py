@@ -283,8 +283,9 @@ def _mart_rows(path: Path, institution_id: str) -> dict[str, list[tuple]]:
     try:
         return {table: con.execute(f"select * from marts.{table} where institution_id = ? "
                                    "order by all", [institution_id]).fetchall()
-                for (table,) in con.execute("select table_name from duckdb_tables() "
-                                            "where schema_name = 'marts'").fetchall()}
+                for (table,) in con.execute(
+                    "select distinct table_name from duckdb_columns() where schema_name = "
+                    "'marts' and column_name = 'institution_id'").fetchall()}
     finally:
         con.close()
 

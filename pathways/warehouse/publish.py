@@ -41,7 +41,7 @@ _NOT_A_KEY = "not regexp_full_match({column}, '[0-9a-f]{{16,}}')"
 
 
 class CannotIsolate(PathwaysError):
-    """Held-back institutions cannot be kept apart (a mart without institution_id)."""
+    """Held-back institutions cannot be kept apart."""
 
 
 def _mart_columns(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str, str]]:
@@ -186,8 +186,11 @@ def _write(staging_file: Path, build_db: Path, previous: Path, institution_ids: 
                 continue
             columns = [c for t, c, _ in _mart_columns(con, "build") if t == table]
             if "institution_id" not in columns:
-                raise CannotIsolate(f"marts.{table} has no institution_id, so the rows of "
-                                    f"{', '.join(held_back)} cannot be kept apart")
+                # A mart without institution_id describes no institution (it is built from
+                # reference data only, which tests/test_dbt_conventions.py checks): the new
+                # build's copy is everyone's.
+                con.execute(f"create table marts.{name} as select * from build.marts.{name}")
+                continue
             con.execute(f"create table marts.{name} as select * from build.marts.{name} "
                         f"where institution_id not in {held}")
             kept = {c for t, c, _ in _mart_columns(con, "previous") if t == table} \
