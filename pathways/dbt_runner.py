@@ -49,6 +49,7 @@ class DbtProcess:
         env = dict(os.environ) | (env_vars or {})
         env.setdefault(THREADS_ENV, str(duckdb_threads()))
         env["PATHWAYS_BUILD_DB"] = str(build_db.resolve())
+        env.setdefault("PATHWAYS_PROJECT_ROOT", str(root))  # reference/*.parquet sources
         env.setdefault("DBT_LOG_PATH", str(build_db.resolve().parent / "logs"))
         # dbt.log records each node's start, result and errors. dbt's default (debug) adds
         # every SQL statement and costs about half a second a build; DBT_LOG_LEVEL_FILE=debug

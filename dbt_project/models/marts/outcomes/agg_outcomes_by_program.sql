@@ -9,7 +9,16 @@
 --   next smallest one is suppressed with all its cohorts, so it cannot be recovered from
 --   the institution totals in agg_outcomes_history.
 -- Suppressed cells show no counts or rates (is_suppressed, suppression says why); medians
--- need at least 30 employed alumni.
+-- need at least 30 employed alumni, modelled earnings 30 alumni with a modelled wage, and
+-- a rate over a subset of the cell (alumni whose first job's in-field status is known,
+-- whose current job has a job zone, whose NACE outcome is known, who were observed at a
+-- horizon) needs that subset to reach min_cell_size.
+--
+-- Measures (see the methodology page of the docs site): in field by the NCES crosswalk
+-- (in_field_basis says whether the program's own pairs or its family's were used);
+-- degree-level jobs by O*NET job zone; modelled earnings from OEWS May 2025 (occupation
+-- and state, not observed earnings); NACE knowledge and career outcomes rates; status at
+-- 6 months, 1, 5 and 10 years.
 with
 
 alumni as (
@@ -31,7 +40,35 @@ institutions as (
         count(*) filter (where is_employed_after_graduation) as n_employed,
         count(*) filter (where first_job_is_in_field) as n_in_field,
         count(*) filter (where has_further_education) as n_further_education,
-        median(months_to_first_job) as median_months_to_first_job
+        median(months_to_first_job) as median_months_to_first_job,
+        count(*) filter (where first_job_is_in_field is not null) as n_in_field_known,
+        min(in_field_basis) as in_field_basis,
+        count(*) filter (where is_in_degree_level_job is not null) as n_degree_level_known,
+        count(*) filter (where is_in_degree_level_job) as n_degree_level_job,
+        count(modelled_annual_earnings) as n_modelled_earnings,
+        quantile_cont(modelled_annual_earnings, 0.25) as modelled_earnings_p25,
+        quantile_cont(modelled_annual_earnings, 0.5) as modelled_earnings_median,
+        quantile_cont(modelled_annual_earnings, 0.75) as modelled_earnings_p75,
+        min(oews_release) as oews_release,
+        count(*) filter (where nace_outcome is not null) as n_nace_known,
+        count(*) filter (
+            where nace_outcome in ('employed', 'continuing_education', 'service')
+        ) as n_nace_positive,
+        count(*) filter (where nace_outcome = 'not_seeking') as n_nace_not_seeking,
+        min(nace_window_end) as first_nace_window_end,
+        max(nace_window_end) as last_nace_window_end,
+        count(is_employed_6m) as n_status_6m,
+        count(*) filter (where is_employed_6m) as n_employed_6m,
+        count(*) filter (where is_in_further_education_6m) as n_further_education_6m,
+        count(is_employed_1y) as n_status_1y,
+        count(*) filter (where is_employed_1y) as n_employed_1y,
+        count(*) filter (where is_in_further_education_1y) as n_further_education_1y,
+        count(is_employed_5y) as n_status_5y,
+        count(*) filter (where is_employed_5y) as n_employed_5y,
+        count(*) filter (where is_in_further_education_5y) as n_further_education_5y,
+        count(is_employed_10y) as n_status_10y,
+        count(*) filter (where is_employed_10y) as n_employed_10y,
+        count(*) filter (where is_in_further_education_10y) as n_further_education_10y
 {% endset %}
 
 cohort_cells as (
@@ -74,6 +111,7 @@ primary_flags as (
 
     select
         cells.*,
+        institutions.min_cell_size,
         cells.graduation_year is null as is_rollup,
         cells.n_alumni < institutions.min_cell_size as is_primary
     from cells
@@ -205,13 +243,86 @@ final as (
             when suppression is null then round(n_further_education / n_alumni, 4)
         end as further_education_rate,
         case
-            when suppression is null and n_employed > 0
-                then round(n_in_field / n_employed, 4)
+            when suppression is null and n_in_field_known > 0
+                then round(n_in_field / n_in_field_known, 4)
         end as in_field_rate,
         case
             when suppression is null and n_employed >= 30
                 then cast(median_months_to_first_job as double)
-        end as median_months_to_first_job
+        end as median_months_to_first_job,
+        in_field_basis,
+        case when suppression is null then cast(n_degree_level_job as integer) end
+            as n_degree_level_job,
+        case
+            when suppression is null and n_degree_level_known >= min_cell_size
+                then round(n_degree_level_job / n_degree_level_known, 4)
+        end as degree_level_job_rate,
+        case when suppression is null then cast(n_modelled_earnings as integer) end
+            as n_modelled_earnings,
+        case
+            when suppression is null and n_modelled_earnings >= 30
+                then cast(round(modelled_earnings_p25) as integer)
+        end as modelled_earnings_p25,
+        case
+            when suppression is null and n_modelled_earnings >= 30
+                then cast(round(modelled_earnings_median) as integer)
+        end as modelled_earnings_median,
+        case
+            when suppression is null and n_modelled_earnings >= 30
+                then cast(round(modelled_earnings_p75) as integer)
+        end as modelled_earnings_p75,
+        'modelled from occupation and state, not observed earnings' as earnings_basis,
+        oews_release,
+        case when suppression is null then cast(n_nace_known as integer) end
+            as n_nace_known,
+        case when suppression is null then round(n_nace_known / n_alumni, 4) end
+            as knowledge_rate,
+        case
+            when suppression is null and n_nace_known - n_nace_not_seeking >= min_cell_size
+                then round(n_nace_positive / (n_nace_known - n_nace_not_seeking), 4)
+        end as career_outcomes_rate,
+        case when suppression is null then first_nace_window_end end as first_nace_window_end,
+        case when suppression is null then last_nace_window_end end as last_nace_window_end,
+        case when suppression is null then cast(n_status_6m as integer) end
+            as n_status_6m,
+        case
+            when suppression is null and n_status_6m >= min_cell_size
+                then round(n_employed_6m / n_status_6m, 4)
+        end as employment_rate_6m,
+        case
+            when suppression is null and n_status_6m >= min_cell_size
+                then round(n_further_education_6m / n_status_6m, 4)
+        end as further_education_rate_6m,
+        case when suppression is null then cast(n_status_1y as integer) end
+            as n_status_1y,
+        case
+            when suppression is null and n_status_1y >= min_cell_size
+                then round(n_employed_1y / n_status_1y, 4)
+        end as employment_rate_1y,
+        case
+            when suppression is null and n_status_1y >= min_cell_size
+                then round(n_further_education_1y / n_status_1y, 4)
+        end as further_education_rate_1y,
+        case when suppression is null then cast(n_status_5y as integer) end
+            as n_status_5y,
+        case
+            when suppression is null and n_status_5y >= min_cell_size
+                then round(n_employed_5y / n_status_5y, 4)
+        end as employment_rate_5y,
+        case
+            when suppression is null and n_status_5y >= min_cell_size
+                then round(n_further_education_5y / n_status_5y, 4)
+        end as further_education_rate_5y,
+        case when suppression is null then cast(n_status_10y as integer) end
+            as n_status_10y,
+        case
+            when suppression is null and n_status_10y >= min_cell_size
+                then round(n_employed_10y / n_status_10y, 4)
+        end as employment_rate_10y,
+        case
+            when suppression is null and n_status_10y >= min_cell_size
+                then round(n_further_education_10y / n_status_10y, 4)
+        end as further_education_rate_10y
     from flagged
 
 )
