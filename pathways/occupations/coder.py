@@ -230,8 +230,8 @@ class TitleCoder:
         partial_rows = []
         override_keys, override_soc = self.overrides
         for form, whole in ((forms.full, True), (forms.reordered, True),
-                            (forms.parenthetical, True), (forms.head, False),
-                            (forms.full_plain, False), (forms.head_plain, False)):
+                            (forms.head, False), (forms.full_plain, False),
+                            (forms.head_plain, False), (forms.parenthetical, False)):
             # 1. The data team's override of this form, before the reference's.
             if len(override_keys):
                 hit = pc.index_in(form, value_set=override_keys)

@@ -15,7 +15,9 @@ Two steps:
   whole title without qualifiers that name no occupation (employment type, shift, work
   arrangement, location, department, levels and numerals), the comma form turned around
   ("Analyst, Marketing" -> "marketing analyst"), the first segment alone ("Registered
-  Nurse - ICU" -> "registered nurse"), each also without seniority words.
+  Nurse - ICU" -> "registered nurse"), each also without seniority words, and last an
+  acronym in parentheses alone ("(RN)"; acronyms are ambiguous, so only when nothing else
+  is a known title).
 """
 
 from __future__ import annotations
