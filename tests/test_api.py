@@ -24,8 +24,9 @@ from pathways.publish import IDENTIFIER_COLUMN_NAMES, publish
 
 pytestmark = pytest.mark.e2e
 
-BREAKDOWNS = ["employers", "occupations", "industries", "locations/states", "locations/cities",
-              "further-education/colleges", "further-education/levels"]
+BREAKDOWNS = ["employers", "occupations", "occupations/detailed", "industries",
+              "locations/states", "locations/cities", "further-education/colleges",
+              "further-education/levels"]
 TABLES = ["outcomes", "match-quality", "history"]
 
 
@@ -171,7 +172,7 @@ def test_employer_counts_match_the_marts(api):
     _, _, warehouse, _, _ = api
     body = _get(api, "employers", degree_level="bachelor", limit=500).json()
     expected = _published(warehouse, """
-        select p.employer_name, count(distinct p.alumni_key)
+        select p.employer_normalized, count(distinct p.alumni_key)
         from marts.fct_alumni_positions as p
         inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
         where a.institution_id = 'northfield' and a.degree_level = 'bachelor'
@@ -180,11 +181,31 @@ def test_employer_counts_match_the_marts(api):
     assert {row["employer_name"]: row["n_alumni"] for row in body["rows"]} == dict(expected)
     withheld = _published(warehouse, """
         select count(*) from (
-            select p.employer_name from marts.fct_alumni_positions as p
+            select p.employer_normalized from marts.fct_alumni_positions as p
             inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
             where a.institution_id = 'northfield' and a.degree_level = 'bachelor'
+                and p.employer_normalized is not null
             group by 1 having count(distinct p.alumni_key) < 10)""")[0][0]
     assert body["suppressed_categories"] == withheld
+
+
+def test_detailed_occupations_by_program_match_the_marts_and_hide_small_cells(api):
+    _, _, warehouse, _, _ = api
+    body = _get(api, "occupations/detailed", program="52", limit=500).json()
+    counts = _published(warehouse, """
+        select p.soc_code, count(distinct p.alumni_key)
+        from marts.fct_alumni_positions as p
+        inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
+        where a.institution_id = 'northfield' and starts_with(a.program_cip, '52')
+            and p.soc_code is not null
+        group by 1""")
+    assert body["rows"], "the fixture's business programs should have common occupations"
+    shown = {row["soc_code"]: row["n_alumni"] for row in body["rows"]}
+    assert shown == {soc: n for soc, n in counts if n >= body["min_cell_size"]}
+    assert body["suppressed_categories"] == sum(n < body["min_cell_size"] for _, n in counts)
+    assert all(row["soc_title"] and row["soc_major_group"].endswith("-0000")
+               for row in body["rows"])
+    assert [row["n_alumni"] for row in body["rows"]] == sorted(shown.values(), reverse=True)
 
 
 def test_outcomes_are_the_suppressed_mart_rows_with_filters(api):

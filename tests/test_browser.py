@@ -157,9 +157,10 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
     assert not page.external_requests and not page.page_errors
     titles = page.locator("section h2").all_inner_texts()
     assert titles == ["Employment and further education by program", "Top employers",
-                      "Occupations", "Industries", "Where alumni live",
+                      "Occupations", "Detailed occupations", "Industries", "Where alumni live",
                       "Further education by level", "Further education: colleges",
-                      "Match quality", "History across refreshes"]
+                      "Outcome measures by program", "Match quality",
+                      "History across refreshes"]
     for section in page.locator("section").all():
         # a chart, or a plain statement that suppression left nothing to show
         shown = section.locator("figure svg").count() + section.locator(".empty").count()
@@ -174,8 +175,14 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
 
     smallest = int(page.inner_text("header p").split("Counts under ")[1].split()[0])
     counted = 0
-    for section in page.locator("section").all()[1:7]:  # the breakdowns
+    for section in page.locator("section").all()[1:8]:  # the breakdowns
         alumni = section.locator("tbody tr td:nth-child(2)").all_text_contents()
         counted += len(alumni)
         assert all(int(value.replace(",", "")) >= smallest for value in alumni)
     assert counted > 30
+    footer = page.inner_text("footer")
+    attribution = " ".join((project_root() / "reference" / "README.md").read_text(encoding="utf-8")
+                           .split("This product uses public information")[1]
+                           .split("\n\n")[0].split())
+    assert "This product uses public information" + attribution in " ".join(footer.split())
+    assert "not observed" in footer

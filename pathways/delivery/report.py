@@ -25,6 +25,13 @@ from pathways.delivery.published import PublishedWarehouse
 from pathways.delivery.queries import Breakdown, Filters
 
 TOP = 15
+# The CC BY 4.0 attribution O*NET requires wherever data derived from it is shown.
+ONET_ATTRIBUTION = (
+    "This product uses public information provided by the O*NET Program: O*NET 30.1 "
+    "Database by the U.S. Department of Labor, Employment and Training Administration "
+    "(USDOL/ETA). Used under the CC BY 4.0 license. O*NET is a registered trademark of "
+    "USDOL/ETA. Pathways has modified this information and USDOL/ETA has not approved, "
+    "endorsed, or tested these modifications.")
 PALETTE = {"employment": "#1f6f8b", "further": "#e07a1f", "breadth": "#4c9a2a"}
 
 
@@ -69,6 +76,8 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
     employers = queries.breakdown(cursor, institution_id, Breakdown.employers, everyone, TOP, 0)
     occupations = queries.breakdown(cursor, institution_id, Breakdown.occupations, everyone,
                                     TOP, 0)
+    detailed = queries.breakdown(cursor, institution_id, Breakdown.detailed_occupations,
+                                 everyone, TOP, 0)
     industries = queries.breakdown(cursor, institution_id, Breakdown.industries, everyone,
                                    TOP, 0)
     states = queries.breakdown(cursor, institution_id, Breakdown.states, everyone, TOP, 0)
@@ -76,6 +85,8 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
     levels = queries.breakdown(cursor, institution_id, Breakdown.college_levels, everyone,
                                TOP, 0)
     quality = queries.match_quality(cursor, institution_id, 1000, 0).rows
+    release = next((row["oews_release"] for row in programs if row["oews_release"]),
+                   "BLS OEWS May 2025")
     history = queries.history(cursor, institution_id, 1000, 0).rows
     return [
         Section(
@@ -94,6 +105,11 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
                            "SOC 2018 major group",
                            "Occupations of jobs held after graduating (SOC 2018 major "
                            "groups)."),
+        _breakdown_section("Detailed occupations", detailed, "soc_title",
+                           "SOC 2018 occupation",
+                           "Detailed occupations (SOC 2018) of jobs held after graduating, "
+                           "coded from the job titles (O*NET 30.1 titles; see the "
+                           "methodology)."),
         _breakdown_section("Industries", industries, "naics_sector_title",
                            "NAICS 2022 sector",
                            "Industries of jobs held after graduating (NAICS 2022 sectors)."),
@@ -104,6 +120,24 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
                            "from another college after graduating, by its level (NSC)."),
         _breakdown_section("Further education: colleges", colleges, "college_name",
                            "College", "Colleges alumni enrolled at after graduating (NSC)."),
+        Section(
+            "Outcome measures by program",
+            "All cohorts together. In field: the first job's occupation is one the NCES "
+            "CIP-SOC crosswalk pairs with the program (or its family). Degree-level job: the "
+            "current job's O*NET job zone is 4-5 (3-5 for associate and certificate). "
+            "Knowledge and career outcomes rates as NACE defines them (outcome known by "
+            "December 31 after the July-June class). Earnings are the median of modelled "
+            "earnings: modelled from occupation and state, not observed earnings "
+            f"({release}). Blank cells are suppressed or too small to show.",
+            _measures_chart(programs) if any(
+                row["career_outcomes_rate"] is not None for row in programs) else None,
+            [("program", "Program"), ("in_field_rate", "In field"),
+             ("degree_level_job_rate", "Degree-level job"),
+             ("knowledge_rate", "Knowledge rate"),
+             ("career_outcomes_rate", "Career outcomes rate"),
+             ("employment_rate_1y", "Employed at 1 year"),
+             ("modelled_earnings_text", "Modelled median earnings")],
+            programs),
         Section(
             "Match quality",
             "How many alumni were found (breadth) and how confident the matches are, for "
@@ -133,6 +167,8 @@ def _program_rates(cursor: duckdb.DuckDBPyConnection,
     for row in kept:
         title = row["program_title"] or row["program_cip"]
         row["program"] = f"{title} ({row['degree_level']})"
+        earnings = row.get("modelled_earnings_median")
+        row["modelled_earnings_text"] = f"${earnings:,}" if earnings is not None else None
     return sorted(kept, key=lambda row: -(row["n_alumni"] or 0))
 
 
@@ -182,6 +218,29 @@ def _rates_chart(programs: list[dict[str, Any]]) -> str:
         color=alt.Color("measure:N", title=None, scale=alt.Scale(
             domain=["Employed", "Further study"],
             range=[PALETTE["employment"], PALETTE["further"]]),
+            legend=alt.Legend(orient="top")),
+    ).properties(width=360, height=alt.Step(11))
+    return _svg(chart)
+
+
+def _measures_chart(programs: list[dict[str, Any]]) -> str:
+    """Career outcomes and degree-level job rates by program, side by side."""
+    values = []
+    for row in programs:
+        for measure, field in (("Career outcomes rate (NACE)", "career_outcomes_rate"),
+                               ("Degree-level job", "degree_level_job_rate")):
+            if row[field] is not None:
+                values.append({"program": row["program"], "measure": measure,
+                               "rate": row[field]})
+    domain = ["Career outcomes rate (NACE)", "Degree-level job"]
+    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        x=alt.X("rate:Q", title="Share of alumni", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("measure:N", title=None, axis=None),
+        row=alt.Row("program:N", title=None, header=alt.Header(
+            labelAngle=0, labelAlign="left", labelLimit=300), spacing=2),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(
+            domain=domain, range=[PALETTE["breadth"], PALETTE["further"]]),
             legend=alt.Legend(orient="top")),
     ).properties(width=360, height=alt.Step(11))
     return _svg(chart)
@@ -317,5 +376,7 @@ footer{{color:#5a6472;font-size:12px;padding:0 40px 30px;max-width:1000px;margin
 {"".join(body)}
 </main><footer>Generated {generated} by Pathways from the published warehouse. No
 individual is identified; figures describing fewer than {institution["min_cell_size"]}
-alumni are withheld.</footer></body></html>
+alumni are withheld. Occupations are coded from job titles with O*NET 30.1 and the BLS
+SOC 2018 titles; earnings are modelled from BLS OEWS May 2025 wages by occupation and
+state, not observed. <p>{html.escape(ONET_ATTRIBUTION)}</p></footer></body></html>
 """
