@@ -6,14 +6,18 @@ int_job_titles_distinct that this table does not hold yet: an incremental refres
 only titles it has never seen, and a full build codes them all; the decisions are the
 same either way because each depends only on the title, its sector and the reference.
 A post-hook drops titles no position carries any more (a changed profile, an erasure).
+``_coded_in_refresh`` says which refresh coded a title (tests/test_incremental.py checks
+that a later delivery codes only its new titles).
 """
+
+import os
 
 import pyarrow as pa
 
 from pathways.occupations import Reference, TitleCoder, overrides_path, read_overrides
 
 COLUMNS = ("title_key", "title", "naics_sector", "soc_code", "soc_title", "onet_soc_code",
-           "soc_major_group", "coding_score", "coding_method")
+           "soc_major_group", "coding_score", "coding_method", "_coded_in_refresh")
 
 
 def _reference(dbt):
@@ -41,9 +45,12 @@ def model(dbt, session):
     coder = TitleCoder(_reference(dbt), read_overrides(path) if path.exists() else None)
     coded = coder.code_distinct(todo["title"].combine_chunks(),
                                 todo["naics_sector"].combine_chunks())
-    result = coded.add_column(0, "title_key", todo["title_key"])
+    result = coded.add_column(0, "title_key", todo["title_key"]).append_column(
+        "_coded_in_refresh", pa.array([os.environ.get("PATHWAYS_REFRESH_ID")] * len(todo),
+                                      pa.string()))
     return result.select(list(COLUMNS)).cast(pa.schema([
         ("title_key", pa.string()), ("title", pa.string()), ("naics_sector", pa.string()),
         ("soc_code", pa.string()), ("soc_title", pa.string()),
         ("onet_soc_code", pa.string()), ("soc_major_group", pa.string()),
-        ("coding_score", pa.float64()), ("coding_method", pa.string())]))
+        ("coding_score", pa.float64()), ("coding_method", pa.string()),
+        ("_coded_in_refresh", pa.string())]))
