@@ -184,5 +184,5 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
     attribution = " ".join((project_root() / "reference" / "README.md").read_text(encoding="utf-8")
                            .split("This product uses public information")[1]
                            .split("\n\n")[0].split())
-    assert "This product uses public information" + attribution in " ".join(footer.split())
+    assert "This product uses public information " + attribution in " ".join(footer.split())
     assert "not observed" in footer
