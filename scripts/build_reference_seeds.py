@@ -19,8 +19,8 @@ The files of /work/shared/reference are copied unchanged in content (headers ren
 codes as text); this script only selects, types and joins them, so rebuilding from the
 same release gives byte-identical files. dbt seeds through agate are slow for tens of
 thousands of rows (benchmarks/reference_load.py measures it), which is why the large
-lookups are Parquet. The other seeds (SOC major groups, keyword maps, degree levels,
-states) are hand-kept and documented in seeds/_reference__seeds.yml.
+lookups are Parquet. The other seeds (the employer keyword map, degree levels, states)
+are hand-kept and documented in seeds/_reference__seeds.yml.
 """
 
 from __future__ import annotations

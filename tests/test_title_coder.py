@@ -22,6 +22,7 @@ from pathways.occupations import (
     classify_file,
     read_overrides,
 )
+from pathways.occupations.employers import employer_basenames, employer_keys
 from pathways.occupations.industry import sectors_of_employers
 from pathways.occupations.normalize import forms_of, key_of
 
@@ -176,6 +177,19 @@ def test_employers_get_the_sector_of_their_longest_keyword():
     sectors = sectors_of_employers(pa.array(["Bayview Medical Center", "First Harbor Bank",
                                              "State Department of Health", None, "Acme"]))
     assert sectors.to_pylist() == ["62", "52", "92", None, None]
+
+
+def test_employer_names_differing_in_legal_form_case_and_punctuation_are_one_employer():
+    names = pa.array(["Acme Widgets, Inc.", "ACME WIDGETS", "Acme Widgets Inc", "acme widgets",
+                      "The Home Depot, Inc.", "Home Depot", "Cobalt Software GmbH",
+                      "Alder & Finch Law LLP", "Inc.", None])
+    bases = employer_basenames(names)
+    assert bases.to_pylist() == ["Acme Widgets", "ACME WIDGETS", "Acme Widgets",
+                                 "acme widgets", "The Home Depot", "Home Depot",
+                                 "Cobalt Software", "Alder & Finch Law", "Inc.", None]
+    keys = employer_keys(bases).to_pylist()
+    assert len(set(keys[:4])) == 1 and keys[4] == keys[5] == "homedepot"
+    assert keys[7] == "alderandfinchlaw" and keys[9] is None
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
