@@ -159,8 +159,10 @@ def test_coded_occupations_agree_with_the_true_ones(built):
             and lower(jobs.employer_normalized) = lower(truth.employer)
     """).fetchone()
     assert n > 1000
-    assert detailed >= 0.82, detailed
-    assert major >= 0.94, major
+    # Measured 0.831 and 0.942 on this data (benchmarks/demo_occupations.py); the retired
+    # keyword coder had no detailed codes and 21% of major groups right.
+    assert detailed >= 0.80, detailed
+    assert major >= 0.92, major
     assert coded >= 0.93, coded
     exact = con.execute("""
         select avg((jobs.soc_code = truth.soc_code)::integer)

@@ -104,10 +104,12 @@ def test_a_shared_title_without_industry_keeps_the_likeliest_occupation_with_a_l
 
 
 def test_a_misspelt_title_is_coded_by_its_near_spelling(coder):
-    row = _code(coder, ["Wind Turbine Service Technican"])[0]
+    row = _code(coder, ["Phlebotomst"])[0]  # its one word is unknown to the token model
     assert row["coding_method"] == "fuzzy"
-    assert row["soc_code"] == "49-9081"
+    assert row["soc_code"] == "31-9097"
     assert MIN_SCORE <= row["coding_score"] < 1
+    # A misspelling whose other words say enough is coded by them.
+    assert _code(coder, ["Wind Turbine Service Technican"])[0]["soc_code"] == "49-9081"
 
 
 def test_an_unknown_title_is_coded_by_its_words_or_honestly_left_empty(coder):

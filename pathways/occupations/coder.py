@@ -15,10 +15,11 @@ of these that applies:
    ``INDUSTRY_FACTOR`` when the employer's sector is one that occupation's major group
    works in. The heaviest wins with its share of the weight as score; ``exact_industry``
    when the sector favoured the winner.
-4. ``fuzzy``: no form is a known title, but one is a near spelling of one (rapidfuzz
-   ``ratio`` ≥ ``FUZZY_MIN_RATIO``, over all distinct unknown titles at once); decided as
-   that title would be, the score scaled by the similarity.
-5. ``token``: the words of the title, by the token model (pathways.occupations.tokens).
+4. ``token``: the words of the title, by the token model (pathways.occupations.tokens).
+5. ``fuzzy``: when the words leave it undecided (score under ``MIN_SCORE``), a near
+   spelling of a known title (rapidfuzz ``ratio`` ≥ ``FUZZY_MIN_RATIO``, all such titles
+   against the known ones of similar length in one ``cdist`` per length) decides as that
+   title would, its score scaled by the similarity.
 
 Honest uncertainty: a fuzzy or token decision below ``MIN_SCORE`` gives no detailed code;
 when its major group alone reaches ``MIN_SCORE`` the major group is kept
@@ -39,7 +40,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from pathways.occupations.industry import INDUSTRY_FACTOR, SECTOR_GROUPS
-from pathways.occupations.normalize import as_array, forms_of, key_of
+from pathways.occupations.normalize import Forms, as_array, forms_of, key_of
 from pathways.occupations.reference import Reference, title_entries
 from pathways.occupations.tokens import TokenModel
 from pathways.paths import project_root
@@ -53,6 +54,15 @@ CONTRADICTION_SCORE = 0.7  # token score that overrules a match after dropping w
 
 OUTPUT_COLUMNS = ("soc_code", "soc_title", "onet_soc_code", "soc_major_group",
                   "coding_score", "coding_method")
+# The look-up forms of a title (pathways.occupations.normalize.Forms), most specific first;
+# a match on a whole form scores its share, on the others PARTIAL_FORM_SCORE times it.
+FORM_ORDER = ("full", "reordered", "head", "full_plain", "head_plain", "parenthetical")
+WHOLE_FORMS = ("full", "reordered")
+# Matches on these forms are checked against the token model's reading of the whole title:
+# dropping seniority words or keeping only an acronym can name another occupation ("Chief
+# Information Officer" is no "Information Officer"); dropping trailing segments
+# (department, location: "Accountant - Finance") rarely does, and is not checked.
+CHECKED_FORMS = ("full_plain", "head_plain", "parenthetical")
 METHODS = ("override", "exact", "exact_industry", "exact_most_likely", "fuzzy", "token",
            "token_major_group", "uncoded", "empty")
 
@@ -152,6 +162,10 @@ class TitleCoder:
         self.log_employment = np.log(employment)
         entries = title_entries(reference)
         self.lookup, training = _lookup(entries, self.occupations, self.log_employment)
+        self._choices = self.lookup.keys.to_pylist()
+        choice_lengths = np.array([len(c) for c in self._choices], dtype=np.int64)
+        order = np.argsort(choice_lengths, kind="stable")
+        self._choices_by_length = (order, choice_lengths[order])
         self.tokens = TokenModel.fit(
             training["key"].combine_chunks(), training["soc_index"].to_numpy(),
             training["evidence"].to_numpy(), len(self.occupations.soc),
@@ -164,6 +178,10 @@ class TitleCoder:
                 if group in majors:
                     factors[row, majors.index(group)] = INDUSTRY_FACTOR
         self.industry_factors = factors  # last row: no sector
+        self._major_matrix = np.zeros((len(self.occupations.soc),
+                                       len(self.occupations.majors)))
+        self._major_matrix[np.arange(len(self.occupations.soc)),
+                           self.occupations.major_index] = 1.0
         self.overrides = self._override_map(overrides)
 
     @classmethod
@@ -210,16 +228,47 @@ class TitleCoder:
         return coded.take(pa.array(position))
 
     def code_distinct(self, titles: pa.Array, sectors: pa.Array) -> pa.Table:
-        """The decision for each (title, sector) pair, assumed distinct."""
-        n = len(titles)
-        forms = forms_of(titles)
+        """The decision for each (title, sector) pair. Titles that differ only in case or
+        spacing are normalised once, and titles whose look-up forms are all the same
+        ("Sr. Nurse - ICU", "SENIOR NURSE (ICU)") are decided once per sector."""
+        titles, sectors = as_array(titles), as_array(sectors)
+        lowered = pc.utf8_trim_whitespace(pc.replace_substring_regex(
+            pc.utf8_lower(titles), pattern=r"\s+", replacement=" "))
+        by_spelling = pc.dictionary_encode(lowered)
+        spelling = pc.fill_null(by_spelling.indices, -1).to_numpy()
+        forms = forms_of(by_spelling.dictionary)
+        parts = [pc.fill_null(getattr(forms, name), "") for name in FORM_ORDER]
+        by_forms = pc.dictionary_encode(pc.binary_join_element_wise(*parts, "\x1f"))
+        form_id = by_forms.indices.to_numpy()
+        n_forms = len(by_forms.dictionary)
+        # A null title has no forms: its own group, one past the last.
+        row_form = np.where(spelling >= 0, form_id[np.maximum(spelling, 0)]
+                            if len(form_id) else 0, n_forms)
         sector_row = pc.fill_null(pc.index_in(sectors, value_set=self.sectors),
                                   len(self.sectors)).to_numpy()
+        pair = row_form.astype(np.int64) * (len(self.sectors) + 1) + sector_row
+        _, first, back = np.unique(pair, return_index=True, return_inverse=True)
+        # One spelling per group of forms (the first), none for the null group.
+        spelling_of = np.full(n_forms + 1, -1, dtype=np.int64)
+        spelling_of[form_id[::-1]] = np.arange(len(form_id))[::-1]
+        chosen = spelling_of[row_form[first]]
+        present = chosen >= 0
+        index = pa.array(np.where(present, chosen, 0), mask=~present)
+        representative = Forms(*(pc.take(getattr(forms, name), index)
+                                 for name in Forms.__dataclass_fields__))
+        decided = self._decide(representative, sector_row[first])
+        return self._table(titles, sectors, *(part[back] for part in decided))
+
+    def _decide(self, forms: Forms, sector_row: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(soc, onet, major, score, method) for each row of look-up forms and sector."""
+        n = len(forms.full)
         soc = np.full(n, -1, dtype=np.int64)
         onet = np.full(n, -1, dtype=np.int64)
         major = np.full(n, -1, dtype=np.int64)
         score = np.full(n, np.nan)
         method = np.full(n, "", dtype=object)
+        method_form = np.full(n, "", dtype=object)  # the form an exact match was found on
         empty = pc.is_null(forms.full).to_numpy(zero_copy_only=False)
         method[empty] = "empty"
 
@@ -229,9 +278,8 @@ class TitleCoder:
         # "information officer"): then the token model decides.
         partial_rows = []
         override_keys, override_soc = self.overrides
-        for form, whole in ((forms.full, True), (forms.reordered, True),
-                            (forms.head, False), (forms.full_plain, False),
-                            (forms.head_plain, False), (forms.parenthetical, False)):
+        for name in FORM_ORDER:
+            form, whole = getattr(forms, name), name in WHOLE_FORMS
             # 1. The data team's override of this form, before the reference's.
             if len(override_keys):
                 hit = pc.index_in(form, value_set=override_keys)
@@ -250,68 +298,80 @@ class TitleCoder:
             soc[rows], onet[rows] = decided["soc"], decided["onet"]
             score[rows] = decided["share"] * (1.0 if whole else PARTIAL_FORM_SCORE)
             method[rows] = decided["method"]
+            method_form[rows] = name
             if not whole:
                 partial_rows.append(rows)
         if partial_rows:
             rows = np.concatenate(partial_rows)
-            posterior = self._token_posterior(pc.take(forms.full, pa.array(rows)),
-                                              sector_row[rows])
-            best = posterior.argmax(axis=1)
-            best_score = posterior[np.arange(len(rows)), best]
-            contradicted = (best_score >= CONTRADICTION_SCORE) & (best != soc[rows])
             # The whole title is no known title: a weak partial match is no better than
             # an unknown title's, so it meets the same threshold below.
-            weak = score[rows] < MIN_SCORE
-            method[rows[contradicted | weak]] = ""  # decided below, by the token model
+            undecide = score[rows] < MIN_SCORE
+            checked = np.isin(method_form[rows], CHECKED_FORMS) & ~undecide
+            if checked.any():
+                best, best_score, _, _ = self._token_decisions(
+                    pc.take(forms.full, pa.array(rows[checked])), sector_row[rows[checked]])
+                undecide[np.nonzero(checked)[0]] = (best_score >= CONTRADICTION_SCORE) & (
+                    best != soc[rows[checked]])
+            method[rows[undecide]] = ""  # decided below, by the token model
 
         # 4-5. Unknown titles: their words (token model), or a near spelling of a known
         # title when the words do not confidently say otherwise.
         rows = np.nonzero(method == "")[0]
         if len(rows):
             queries = pc.take(forms.full, pa.array(rows))
-            posterior = self._token_posterior(queries, sector_row[rows])
-            best = posterior.argmax(axis=1)
-            best_score = posterior[np.arange(len(rows)), best]
+            best, best_score, major_best, major_score = self._token_decisions(
+                queries, sector_row[rows])
             soc[rows], score[rows], method[rows] = best, best_score, "token"
             onet[rows] = self._first_onet_index(best)
-            near_key, ratio = self._near_spellings(queries)
+            # A near spelling decides only what the words leave undecided.
+            unsure = np.nonzero(best_score < MIN_SCORE)[0]
+            near_key, ratio = self._near_spellings(pc.take(queries, pa.array(unsure)))
             near = ratio >= FUZZY_MIN_RATIO
             if near.any():
-                decided = self._resolve(near_key[near], sector_row[rows[near]])
-                agrees = decided["soc"] == best[near]
-                overruled = (best_score[near] >= MIN_SCORE) & ~agrees
-                take = ~overruled
-                chosen = rows[near][take]
-                soc[chosen] = decided["soc"][take]
-                onet[chosen] = decided["onet"][take]
-                fuzzy_score = decided["share"][take] * ratio[near][take] / 100
-                score[chosen] = np.where(agrees[take], np.maximum(
-                    fuzzy_score, best_score[near][take]), fuzzy_score)
+                picked = unsure[near]
+                decided = self._resolve(near_key[near], sector_row[rows[picked]])
+                chosen = rows[picked]
+                soc[chosen], onet[chosen] = decided["soc"], decided["onet"]
+                score[chosen] = decided["share"] * ratio[near] / 100
                 method[chosen] = "fuzzy"
             # Weak decisions: keep the major group when it alone is likely enough.
-            weak = rows[score[rows] < MIN_SCORE]
-            if len(weak):
-                by_major = np.zeros((len(weak), len(self.occupations.majors)))
-                weak_posterior = posterior[np.searchsorted(rows, weak)]
-                for index in range(len(self.occupations.majors)):
-                    by_major[:, index] = weak_posterior[
-                        :, self.occupations.major_index == index].sum(axis=1)
-                major_best = by_major.argmax(axis=1)
-                major_score = by_major[np.arange(len(weak)), major_best]
-                keep_major = major_score >= MIN_SCORE
-                soc[weak], onet[weak] = -1, -1
-                major[weak[keep_major]] = major_best[keep_major]
-                score[weak[keep_major]] = major_score[keep_major]
-                method[weak[keep_major]] = "token_major_group"
-                method[weak[~keep_major]] = "uncoded"
-        return self._table(titles, sectors, soc, onet, major, score, method)
+            weak = score[rows] < MIN_SCORE
+            keep_major = weak & (major_score >= MIN_SCORE)
+            soc[rows[weak]], onet[rows[weak]] = -1, -1
+            major[rows[keep_major]] = major_best[keep_major]
+            score[rows[keep_major]] = major_score[keep_major]
+            method[rows[keep_major]] = "token_major_group"
+            method[rows[weak & ~keep_major]] = "uncoded"
+        return soc, onet, major, score, method
 
-    def _token_posterior(self, keys: pa.Array, sector_row: np.ndarray) -> np.ndarray:
-        """The token model's posterior, times the industry factors, renormalised."""
-        posterior = self.tokens.posterior(keys)
-        posterior *= self.industry_factors[sector_row][:, self.occupations.major_index]
-        posterior /= posterior.sum(axis=1, keepdims=True)
-        return posterior
+    def _token_decisions(self, keys: pa.Array, sector_row: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The token model's best occupation and its score, and best major group and its
+        score, for each key under its sector's industry factors; each distinct (key,
+        sector) is scored once, a chunk at a time (never an n x classes matrix)."""
+        combined = pc.binary_join_element_wise(
+            pc.fill_null(keys, ""), pc.cast(pa.array(sector_row), pa.string()), "\x1f")
+        position = pc.dictionary_encode(combined).indices.to_numpy()
+        _, first, back = np.unique(position, return_index=True, return_inverse=True)
+        unique_keys = pc.take(keys, pa.array(first))
+        unique_sectors = sector_row[first]
+        n = len(first)
+        best = np.zeros(n, dtype=np.int64)
+        best_score = np.zeros(n)
+        major_best = np.zeros(n, dtype=np.int64)
+        major_score = np.zeros(n)
+        for start, chunk in self.tokens.chunks(unique_keys):
+            stop = start + len(chunk)
+            rows = np.arange(len(chunk))
+            chunk *= self.industry_factors[unique_sectors[start:stop]][
+                :, self.occupations.major_index]
+            chunk /= chunk.sum(axis=1, keepdims=True)
+            best[start:stop] = chunk.argmax(axis=1)
+            best_score[start:stop] = chunk[rows, best[start:stop]]
+            by_major = chunk @ self._major_matrix
+            major_best[start:stop] = by_major.argmax(axis=1)
+            major_score[start:stop] = by_major[rows, major_best[start:stop]]
+        return best[back], best_score[back], major_best[back], major_score[back]
 
     @staticmethod
     def _undecided(method: np.ndarray, hit: pa.Array) -> np.ndarray:
@@ -351,18 +411,33 @@ class TitleCoder:
                 "method": method}
 
     def _near_spellings(self, queries: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """For each query, the known key of highest rapidfuzz ratio and that ratio."""
-        choices = self.lookup.keys.to_pylist()
-        values = [q or "" for q in queries.to_pylist()]
+        """For each query, the known key of highest rapidfuzz ratio (when at least
+        FUZZY_MIN_RATIO) and that ratio, else 0. Each distinct query is compared once,
+        and only with known keys of a length that can reach the ratio (within about 10%:
+        ratio >= 95 means the lengths differ by at most 5% of their sum), one cdist per
+        query length."""
+        encoded = pc.dictionary_encode(pc.fill_null(queries, ""))
+        values = encoded.dictionary.to_pylist()
         best = np.zeros(len(values), dtype=np.int64)
         ratio = np.zeros(len(values))
-        for start in range(0, len(values), 1024):
-            matrix = process.cdist(values[start:start + 1024], choices, scorer=fuzz.ratio,
-                                   dtype=np.uint8, workers=-1,
-                                   score_cutoff=FUZZY_MIN_RATIO)
-            best[start:start + 1024] = matrix.argmax(axis=1)
-            ratio[start:start + 1024] = matrix.max(axis=1)
-        return best, ratio
+        lengths = np.array([len(v) for v in values], dtype=np.int64)
+        order, choice_lengths = self._choices_by_length
+        slack = (100 - FUZZY_MIN_RATIO) / (100 + FUZZY_MIN_RATIO)
+        for length in np.unique(lengths):
+            asked = np.nonzero(lengths == length)[0]
+            low = np.searchsorted(choice_lengths, length * (1 - slack) / (1 + slack) - 1)
+            high = np.searchsorted(choice_lengths, length * (1 + slack) / (1 - slack) + 1,
+                                   side="right")
+            if low >= high or length == 0:
+                continue
+            window = order[low:high]
+            matrix = process.cdist([values[i] for i in asked],
+                                   [self._choices[i] for i in window], scorer=fuzz.ratio,
+                                   dtype=np.uint8, workers=-1, score_cutoff=FUZZY_MIN_RATIO)
+            best[asked] = window[matrix.argmax(axis=1)]
+            ratio[asked] = matrix.max(axis=1)
+        index = encoded.indices.to_numpy()
+        return best[index], ratio[index]
 
     def _table(self, titles: pa.Array, sectors: pa.Array, soc: np.ndarray,
                onet: np.ndarray, major: np.ndarray, score: np.ndarray,

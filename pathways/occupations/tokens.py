@@ -13,6 +13,7 @@ means about six in ten are right.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,11 +102,17 @@ class TokenModel:
 
     def posterior(self, keys: pa.Array) -> np.ndarray:
         """Tempered posterior over classes, one row per key (rows sum to 1)."""
-        keys = pc.fill_null(keys, "")
         out = np.zeros((len(keys), self.n_classes))
-        for start in range(0, len(keys), CHUNK):
-            out[start:start + CHUNK] = self._chunk(keys.slice(start, CHUNK))
+        for start, chunk in self.chunks(keys):
+            out[start:start + len(chunk)] = chunk
         return out
+
+    def chunks(self, keys: pa.Array) -> Iterator[tuple[int, np.ndarray]]:
+        """(first row, posterior of CHUNK rows) over ``keys``: callers that keep only a
+        few numbers per row never hold the whole n x classes matrix."""
+        keys = pc.fill_null(keys, "")
+        for start in range(0, len(keys), CHUNK):
+            yield start, self._chunk(keys.slice(start, CHUNK))
 
     def _chunk(self, keys: pa.Array) -> np.ndarray:
         rows, texts, weights = features(keys)
@@ -113,18 +120,21 @@ class TokenModel:
         known = pc.is_valid(position).to_numpy(zero_copy_only=False)
         rows, weights = rows[known], weights[known]
         feature = position.to_numpy(zero_copy_only=False)[known].astype(np.int64)
-        scores = np.tile(self.log_prior, (len(keys), 1))
         weight_total = np.bincount(rows, weights=weights, minlength=len(keys))
-        scores += weight_total[:, None] * (np.log(ALPHA) - self.log_denominator[None, :])
         starts, ends = self.offsets[feature], self.offsets[feature + 1]
         lengths = ends - starts
         entry = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
             lengths.sum())
         query = np.repeat(rows, lengths)
         flat_index = query * self.n_classes + self.classes[entry]
-        scores += np.bincount(flat_index, weights=np.repeat(weights, lengths)
-                              * self.log_ratio[entry],
-                              minlength=len(keys) * self.n_classes).reshape(scores.shape)
+        # The evidence of the title's known features, then what every class gets: its
+        # prior and the smoothing of the features it never saw.
+        scores = np.bincount(flat_index, weights=np.repeat(weights, lengths)
+                             * self.log_ratio[entry],
+                             minlength=len(keys) * self.n_classes).astype(
+                                 np.float64, copy=False).reshape(len(keys), self.n_classes)
+        scores += self.log_prior[None, :]
+        scores += weight_total[:, None] * (np.log(ALPHA) - self.log_denominator[None, :])
         scores /= TEMPERATURE
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)

@@ -1,11 +1,26 @@
--- Every distinct job title of positions and third-party jobs, with the employer's sector
--- (which the title coder uses for titles several occupations share): what
--- int_job_titles_coded must have decided.
+-- Every distinct job title of the jobs the marts describe (positions of profiles linked
+-- to an alumnus, and third-party jobs), with the employer's sector (which the title coder
+-- uses for titles several occupations share): what int_job_titles_coded must have
+-- decided. Titles of the profiles of strangers in the pool are never coded.
 with
+
+links as (
+
+    select * from {{ ref('int_alumni_profiles_linked') }}
+
+),
+
+positions as (
+
+    select * from {{ ref('int_profile_positions_classified') }}
+
+),
 
 profile_positions as (
 
-    select * from {{ ref('int_profile_positions_classified') }}
+    select positions.*
+    from positions
+    where positions.profile_id in (select links.profile_id from links)
 
 ),
 
