@@ -48,7 +48,7 @@ def title_coding_cost(build_db: Path) -> dict:
     con = duckdb.connect(str(build_db), read_only=True)
     try:
         titles = con.execute("select count(*) from pii.int_job_titles_coded").fetchone()[0]
-        pool = con.execute("""
+        pool = con.sql("""
             select distinct title, naics_sector from pii.int_profile_positions_classified
             where title is not null
             union
