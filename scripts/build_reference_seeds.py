@@ -259,7 +259,8 @@ dbt reads them as the `reference` source (`meta.external_location`); the title c
 
 OEWS covers wage and salary workers, not the self-employed. Wages derived from it for a
 person are modelled from their occupation and state, not observed earnings.
-""".replace("{rows}", rows).replace("{ONET_ATTRIBUTION}", ONET_ATTRIBUTION)
+""".replace("{rows}", rows).replace("{ONET_ATTRIBUTION}", ONET_ATTRIBUTION).replace(
+        "O*NET", "O\\*NET")  # Markdown would read the asterisks of O*NET as emphasis
 
 
 if __name__ == "__main__":

@@ -137,6 +137,22 @@ def test_model_and_exposure_pages_show_their_descriptions(browser, docs_site):
     assert "dim_institutions" in body and "agg_outcomes_by_program" in body
 
 
+def test_the_overview_page_is_the_methodology_of_every_measure(browser, docs_site):
+    page = _offline_page(browser)
+    page.goto((docs_site / "static_index.html").as_uri() + "#!/overview")
+    page.get_by_text("Methodology").first.wait_for(timeout=30_000)
+    body = " ".join(page.inner_text("body").split())
+    for measure in ("Occupations (detailed SOC from job titles)", "In field.",
+                    "Degree-level jobs", "Modelled earnings: modelled from occupation and "
+                    "state, not observed earnings.", "NACE first-destination rates.",
+                    "Status at 6 months, 1, 5 and 10 years", "Employers.",
+                    "BLS OEWS May 2025", "O*NET 30.1 (Dec 2025)"):
+        assert measure in body, measure
+    assert ("This product uses public information provided by the O*NET Program: O*NET 30.1 "
+            "Database by the U.S. Department of Labor") in body
+    assert not page.external_requests
+
+
 def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refreshed,
                                                                tmp_path):
     root, env, _, _ = e2e_refreshed
@@ -181,7 +197,8 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
         assert all(int(value.replace(",", "")) >= smallest for value in alumni)
     assert counted > 30
     footer = page.inner_text("footer")
-    attribution = " ".join((project_root() / "reference" / "README.md").read_text(encoding="utf-8")
+    attribution = " ".join((project_root() / "reference" / "README.md").read_text(
+        encoding="utf-8").replace("\\*", "*")
                            .split("This product uses public information")[1]
                            .split("\n\n")[0].split())
     assert "This product uses public information " + attribution in " ".join(footer.split())
