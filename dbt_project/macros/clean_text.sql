@@ -32,3 +32,13 @@
         current_date
     {%- endif -%}
 {%- endmacro %}
+
+
+{# A rate shown only when its cell is not suppressed and its base reaches the cell's
+   min_cell_size (a rate over a few alumni of a shown cell would single them out). #}
+{% macro shown_rate(numerator, base) -%}
+    case
+        when suppression is null and {{ base }} >= min_cell_size
+            then round({{ numerator }} / {{ base }}, 4)
+    end
+{%- endmacro %}

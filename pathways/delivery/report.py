@@ -129,7 +129,7 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
             "December 31 after the July-June class). Earnings are the median of modelled "
             "earnings: modelled from occupation and state, not observed earnings "
             f"({release}). Blank cells are suppressed or too small to show.",
-            _measures_chart(programs) if any(
+            _rates_chart(programs, MEASURE_RATES) if any(
                 row["career_outcomes_rate"] is not None for row in programs) else None,
             [("program", "Program"), ("in_field_rate", "In field"),
              ("degree_level_job_rate", "Degree-level job"),
@@ -201,14 +201,18 @@ def _bar_chart(rows: list[dict[str, Any]], key: str) -> str:
     return _svg((bars + labels).properties(width=520, height=alt.Step(20)))
 
 
-def _rates_chart(programs: list[dict[str, Any]]) -> str:
-    values = []
-    for row in programs:
-        for measure, field in (("Employed", "employment_rate"),
-                               ("Further study", "further_education_rate")):
-            if row[field] is not None:
-                values.append({"program": row["program"], "measure": measure,
-                               "rate": row[field]})
+# (label, field of the outcomes row, colour) of each rate the program charts draw.
+EMPLOYMENT_RATES = (("Employed", "employment_rate", PALETTE["employment"]),
+                    ("Further study", "further_education_rate", PALETTE["further"]))
+MEASURE_RATES = (("Career outcomes rate (NACE)", "career_outcomes_rate", PALETTE["breadth"]),
+                 ("Degree-level job", "degree_level_job_rate", PALETTE["further"]))
+
+
+def _rates_chart(programs: list[dict[str, Any]],
+                 rates: tuple[tuple[str, str, str], ...] = EMPLOYMENT_RATES) -> str:
+    """Two rates per program, side by side (suppressed ones left out)."""
+    values = [{"program": row["program"], "measure": label, "rate": row[field]}
+              for row in programs for label, field, _ in rates if row[field] is not None]
     chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
         x=alt.X("rate:Q", title="Share of alumni", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
@@ -216,31 +220,8 @@ def _rates_chart(programs: list[dict[str, Any]]) -> str:
         row=alt.Row("program:N", title=None, header=alt.Header(
             labelAngle=0, labelAlign="left", labelLimit=300), spacing=2),
         color=alt.Color("measure:N", title=None, scale=alt.Scale(
-            domain=["Employed", "Further study"],
-            range=[PALETTE["employment"], PALETTE["further"]]),
-            legend=alt.Legend(orient="top")),
-    ).properties(width=360, height=alt.Step(11))
-    return _svg(chart)
-
-
-def _measures_chart(programs: list[dict[str, Any]]) -> str:
-    """Career outcomes and degree-level job rates by program, side by side."""
-    values = []
-    for row in programs:
-        for measure, field in (("Career outcomes rate (NACE)", "career_outcomes_rate"),
-                               ("Degree-level job", "degree_level_job_rate")):
-            if row[field] is not None:
-                values.append({"program": row["program"], "measure": measure,
-                               "rate": row[field]})
-    domain = ["Career outcomes rate (NACE)", "Degree-level job"]
-    chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
-        x=alt.X("rate:Q", title="Share of alumni", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("measure:N", title=None, axis=None),
-        row=alt.Row("program:N", title=None, header=alt.Header(
-            labelAngle=0, labelAlign="left", labelLimit=300), spacing=2),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(
-            domain=domain, range=[PALETTE["breadth"], PALETTE["further"]]),
+            domain=[label for label, _, _ in rates],
+            range=[colour for _, _, colour in rates]),
             legend=alt.Legend(orient="top")),
     ).properties(width=360, height=alt.Step(11))
     return _svg(chart)

@@ -253,10 +253,8 @@ final as (
         in_field_basis,
         case when suppression is null then cast(n_degree_level_job as integer) end
             as n_degree_level_job,
-        case
-            when suppression is null and n_degree_level_known >= min_cell_size
-                then round(n_degree_level_job / n_degree_level_known, 4)
-        end as degree_level_job_rate,
+        {{ shown_rate('n_degree_level_job', 'n_degree_level_known') }}
+            as degree_level_job_rate,
         case when suppression is null then cast(n_modelled_earnings as integer) end
             as n_modelled_earnings,
         case
@@ -277,52 +275,30 @@ final as (
             as n_nace_known,
         case when suppression is null then round(n_nace_known / n_alumni, 4) end
             as knowledge_rate,
-        case
-            when suppression is null and n_nace_known - n_nace_not_seeking >= min_cell_size
-                then round(n_nace_positive / (n_nace_known - n_nace_not_seeking), 4)
-        end as career_outcomes_rate,
+        {{ shown_rate('n_nace_positive', '(n_nace_known - n_nace_not_seeking)') }}
+            as career_outcomes_rate,
         case when suppression is null then first_nace_window_end end as first_nace_window_end,
         case when suppression is null then last_nace_window_end end as last_nace_window_end,
         case when suppression is null then cast(n_status_6m as integer) end
             as n_status_6m,
-        case
-            when suppression is null and n_status_6m >= min_cell_size
-                then round(n_employed_6m / n_status_6m, 4)
-        end as employment_rate_6m,
-        case
-            when suppression is null and n_status_6m >= min_cell_size
-                then round(n_further_education_6m / n_status_6m, 4)
-        end as further_education_rate_6m,
+        {{ shown_rate('n_employed_6m', 'n_status_6m') }} as employment_rate_6m,
+        {{ shown_rate('n_further_education_6m', 'n_status_6m') }}
+            as further_education_rate_6m,
         case when suppression is null then cast(n_status_1y as integer) end
             as n_status_1y,
-        case
-            when suppression is null and n_status_1y >= min_cell_size
-                then round(n_employed_1y / n_status_1y, 4)
-        end as employment_rate_1y,
-        case
-            when suppression is null and n_status_1y >= min_cell_size
-                then round(n_further_education_1y / n_status_1y, 4)
-        end as further_education_rate_1y,
+        {{ shown_rate('n_employed_1y', 'n_status_1y') }} as employment_rate_1y,
+        {{ shown_rate('n_further_education_1y', 'n_status_1y') }}
+            as further_education_rate_1y,
         case when suppression is null then cast(n_status_5y as integer) end
             as n_status_5y,
-        case
-            when suppression is null and n_status_5y >= min_cell_size
-                then round(n_employed_5y / n_status_5y, 4)
-        end as employment_rate_5y,
-        case
-            when suppression is null and n_status_5y >= min_cell_size
-                then round(n_further_education_5y / n_status_5y, 4)
-        end as further_education_rate_5y,
+        {{ shown_rate('n_employed_5y', 'n_status_5y') }} as employment_rate_5y,
+        {{ shown_rate('n_further_education_5y', 'n_status_5y') }}
+            as further_education_rate_5y,
         case when suppression is null then cast(n_status_10y as integer) end
             as n_status_10y,
-        case
-            when suppression is null and n_status_10y >= min_cell_size
-                then round(n_employed_10y / n_status_10y, 4)
-        end as employment_rate_10y,
-        case
-            when suppression is null and n_status_10y >= min_cell_size
-                then round(n_further_education_10y / n_status_10y, 4)
-        end as further_education_rate_10y
+        {{ shown_rate('n_employed_10y', 'n_status_10y') }} as employment_rate_10y,
+        {{ shown_rate('n_further_education_10y', 'n_status_10y') }}
+            as further_education_rate_10y
     from flagged
 
 )
