@@ -26,8 +26,9 @@ from pathways.warehouse.publish import publish
 
 pytestmark = pytest.mark.e2e
 
-BREAKDOWNS = ["employers", "occupations", "industries", "locations/states", "locations/cities",
-              "further-education/colleges", "further-education/levels"]
+BREAKDOWNS = ["employers", "occupations", "occupations/detailed", "industries",
+              "locations/states", "locations/cities", "further-education/colleges",
+              "further-education/levels"]
 TABLES = ["outcomes", "match-quality", "history"]
 
 
@@ -201,12 +202,12 @@ def test_employer_counts_are_the_marts_counts_perturbed_by_their_record_keys(api
     base = _perturb(known[0], known[1], ptable)
     assert body["base"] == base
     members = _published(warehouse, """
-        select employer_name, count(*), list(record_key) from (
-            select distinct p.employer_name, a.alumni_key, a.record_key
+        select employer_normalized, count(*), list(record_key) from (
+            select distinct p.employer_normalized, a.alumni_key, a.record_key
             from marts.fct_alumni_positions as p
             inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
             where a.institution_id = 'northfield' and a.degree_level = 'bachelor'
-                and p.employer_name is not null)
+                and p.employer_normalized is not null)
         group by 1""")
     perturbed = {name: min(_perturb(n, keys, ptable), base) for name, n, keys in members}
     expected = {name: n for name, n in perturbed.items() if n >= 10}
@@ -263,6 +264,25 @@ def test_the_same_request_gets_the_same_answer_in_another_process(api):
         capture_output=True, text=True, timeout=120, env=env)
     assert there.returncode == 0, there.stderr
     assert json.loads(there.stdout) == json.loads(json.dumps(here))
+
+
+def test_detailed_occupations_by_program_match_the_marts_and_hide_small_cells(api):
+    _, _, warehouse, _, _ = api
+    body = _get(api, "occupations/detailed", program="52", limit=500).json()
+    counts = _published(warehouse, """
+        select p.soc_code, count(distinct p.alumni_key)
+        from marts.fct_alumni_positions as p
+        inner join marts.dim_alumni as a on p.alumni_key = a.alumni_key
+        where a.institution_id = 'northfield' and starts_with(a.program_cip, '52')
+            and p.soc_code is not null
+        group by 1""")
+    assert body["rows"], "the fixture's business programs should have common occupations"
+    shown = {row["soc_code"]: row["n_alumni"] for row in body["rows"]}
+    assert shown == {soc: n for soc, n in counts if n >= body["min_cell_size"]}
+    assert body["suppressed_categories"] == sum(n < body["min_cell_size"] for _, n in counts)
+    assert all(row["soc_title"] and row["soc_major_group"].endswith("-0000")
+               for row in body["rows"])
+    assert [row["n_alumni"] for row in body["rows"]] == sorted(shown.values(), reverse=True)
 
 
 def test_outcomes_are_the_suppressed_mart_rows_with_filters(api):

@@ -138,6 +138,22 @@ def test_model_and_exposure_pages_show_their_descriptions(browser, docs_site):
     assert "dim_institutions" in body and "agg_outcomes_by_program" in body
 
 
+def test_the_overview_page_is_the_methodology_of_every_measure(browser, docs_site):
+    page = _offline_page(browser)
+    page.goto((docs_site / "static_index.html").as_uri() + "#!/overview")
+    page.get_by_text("Methodology").first.wait_for(timeout=30_000)
+    body = " ".join(page.inner_text("body").split())
+    for measure in ("Occupations (detailed SOC from job titles)", "In field.",
+                    "Degree-level jobs", "Modelled earnings: modelled from occupation and "
+                    "state, not observed earnings.", "NACE first-destination rates.",
+                    "Status at 6 months, 1, 5 and 10 years", "Employers.",
+                    "BLS OEWS May 2025", "O*NET 30.1 (Dec 2025)"):
+        assert measure in body, measure
+    assert ("This product uses public information provided by the O*NET Program: O*NET 30.1 "
+            "Database by the U.S. Department of Labor") in body
+    assert not page.external_requests
+
+
 def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refreshed,
                                                                tmp_path):
     root, env, _, _ = e2e_refreshed
@@ -158,9 +174,10 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
     assert not page.external_requests and not page.page_errors
     titles = page.locator("section h2").all_inner_texts()
     assert titles == ["Employment and further education by program", "Top employers",
-                      "Occupations", "Industries", "Where alumni live",
+                      "Occupations", "Detailed occupations", "Industries", "Where alumni live",
                       "Further education by level", "Further education: colleges",
-                      "Match quality", "History across refreshes"]
+                      "Outcome measures by program", "Match quality",
+                      "History across refreshes"]
     for section in page.locator("section").all():
         # a chart, or a plain statement that suppression left nothing to show
         shown = section.locator("figure svg").count() + section.locator(".empty").count()
@@ -177,8 +194,15 @@ def test_the_outcomes_report_renders_offline_with_every_chart(browser, e2e_refre
     assert "perturbed" in header and "cell-key" in header
     smallest = int(header.split("counts under ")[1].split()[0])
     counted = 0
-    for section in page.locator("section").all()[1:7]:  # the breakdowns
+    for section in page.locator("section").all()[1:8]:  # the breakdowns
         alumni = section.locator("tbody tr td:nth-child(2)").all_text_contents()
         counted += len(alumni)
         assert all(int(value.replace(",", "")) >= smallest for value in alumni)
     assert counted > 30
+    footer = page.inner_text("footer")
+    attribution = " ".join((ROOT / "reference" / "README.md").read_text(
+        encoding="utf-8").replace("\\*", "*")
+                           .split("This product uses public information")[1]
+                           .split("\n\n")[0].split())
+    assert "This product uses public information " + attribution in " ".join(footer.split())
+    assert "not observed" in footer

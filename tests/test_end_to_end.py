@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from support import KEY, file_text
 from support import run_pathways as _run
@@ -54,7 +55,7 @@ def test_refresh_builds_every_mart_and_prints_the_summary(built):
                                         "where table_schema = 'marts'")}
     assert marts == {"dim_alumni", "dim_institutions", "fct_alumni_positions",
                      "fct_alumni_further_education", "agg_outcomes_by_program",
-                     "agg_match_quality", "agg_outcomes_history",
+                     "agg_outcomes_by_occupation", "agg_match_quality", "agg_outcomes_history",
                      "dim_cell_key_perturbations"}
     # Only marts, refresh history and per-institution views are published.
     schemas = {r[0] for r in _query(root, "select schema_name from information_schema.schemata "
@@ -121,10 +122,119 @@ def test_outcomes_agree_with_the_truth(built):
 
 def test_positions_are_classified(built):
     root, _, _, _ = built
-    n, n_soc, n_naics = _query(root, "select count(*), count(soc_major_group), "
-                                     "count(naics_sector) from marts.fct_alumni_positions")[0]
+    n, n_soc, n_major, n_naics = _query(root, "select count(*), count(soc_code), "
+                                              "count(soc_major_group), count(naics_sector) "
+                                              "from marts.fct_alumni_positions")[0]
     assert n > 500
-    assert n_soc / n > 0.95 and n_naics / n > 0.95
+    assert n_soc / n > 0.9 and n_major / n > 0.95 and n_naics / n > 0.95
+
+
+def _positions_with_truth(root, landing):
+    """Published jobs joined to the generator's true occupation of the same job (same
+    alumnus, start month and employer)."""
+    con = duckdb.connect()
+    con.execute(f"attach '{root / 'wh.duckdb'}' as wh (read_only)")
+    with (landing / "_truth" / "positions.csv").open(encoding="utf-8") as handle:
+        truth = list(csv.DictReader(handle))
+    for row in truth:
+        row["alumni_key"] = alumni_key(KEY.encode(), row["institution_id"], row["student_id"])
+    con.register("truth", pa.Table.from_pylist(truth))
+    return con
+
+
+def test_coded_occupations_agree_with_the_true_ones(built):
+    """Titles are real O*NET titles of each job's true occupation, written the way profiles
+    write them; about two in five are titles O*NET gives to several occupations, so the
+    detailed code cannot always be right (benchmarks/title_coding.py measures the coder)."""
+    root, _, landing, _ = built
+    con = _positions_with_truth(root, landing)
+    n, detailed, major, coded = con.execute("""
+        select
+            count(*),
+            avg((jobs.soc_code is not distinct from truth.soc_code)::integer),
+            avg((left(jobs.soc_major_group, 2) is not distinct from left(truth.soc_code, 2))
+                ::integer),
+            avg((jobs.soc_code is not null)::integer)
+        from wh.marts.fct_alumni_positions as jobs
+        inner join truth
+            on jobs.alumni_key = truth.alumni_key
+            and jobs.started_on = truth.started_on::date
+            and lower(jobs.employer_normalized) = lower(truth.employer)
+    """).fetchone()
+    assert n > 1000
+    # Measured 0.831 and 0.942 on this data (benchmarks/demo_occupations.py); the retired
+    # keyword coder had no detailed codes and 21% of major groups right.
+    assert detailed >= 0.80, detailed
+    assert major >= 0.92, major
+    assert coded >= 0.93, coded
+    exact = con.execute("""
+        select avg((jobs.soc_code = truth.soc_code)::integer)
+        from wh.marts.fct_alumni_positions as jobs
+        inner join truth
+            on jobs.alumni_key = truth.alumni_key
+            and jobs.started_on = truth.started_on::date
+            and lower(jobs.employer_normalized) = lower(truth.employer)
+        where jobs.coding_method = 'exact'
+    """).fetchone()[0]
+    assert exact >= 0.97, exact
+
+
+def test_in_field_rates_agree_with_the_truth(built):
+    """In field by the crosswalk, on the job's coded occupation: a wrong code of a shared
+    title is mostly out of field, so the published rate runs a little below the truth."""
+    root, _, landing, _ = built
+    con = _positions_with_truth(root, landing)
+    agree, published, true_rate = con.execute("""
+        select
+            avg((jobs.is_in_field = (truth.is_in_field = 'true'))::integer),
+            avg(jobs.is_in_field::integer),
+            avg((truth.is_in_field = 'true')::integer)
+        from wh.marts.fct_alumni_positions as jobs
+        inner join truth
+            on jobs.alumni_key = truth.alumni_key
+            and jobs.started_on = truth.started_on::date
+            and lower(jobs.employer_normalized) = lower(truth.employer)
+        where jobs.is_in_field is not null
+    """).fetchone()
+    assert agree >= 0.88, agree
+    assert abs(published - true_rate) < 0.12, (published, true_rate)
+    truth = {r["alumni_key"]: r for r in _truth(landing)}
+    rows = _query(root, "select alumni_key, first_job_is_in_field from marts.dim_alumni "
+                        "where first_job_is_in_field is not null")
+    known = [(flag, truth[key]["first_job_in_field"] == "true") for key, flag in rows
+             if truth[key]["first_job_in_field"]]
+    assert len(known) > 300
+    assert sum(a == b for a, b in known) / len(known) >= 0.85
+
+
+def test_outcome_measures_are_published_suppressed_and_labelled(built):
+    root, _, _, _ = built
+    rows = _query(root, """
+        select count(*), count(degree_level_job_rate), count(modelled_earnings_median),
+            count(career_outcomes_rate), count(employment_rate_1y),
+            bool_and(earnings_basis = 'modelled from occupation and state, not observed '
+                     || 'earnings'),
+            bool_and(oews_release = 'BLS OEWS May 2025' or oews_release is null),
+            count(*) filter (where is_suppressed and (modelled_earnings_median is not null
+                             or knowledge_rate is not null or degree_level_job_rate
+                             is not null)),
+            bool_and(knowledge_rate between 0 and 1 or knowledge_rate is null),
+            bool_and(modelled_earnings_p25 <= modelled_earnings_median
+                     and modelled_earnings_median <= modelled_earnings_p75
+                     or modelled_earnings_median is null)
+        from marts.agg_outcomes_by_program
+    """)[0]
+    _total, degree, earnings, career, status_1y, labelled, release, leaks, rates, ordered = rows
+    assert degree > 0 and earnings > 0 and career > 0 and status_1y > 0, rows
+    assert labelled and release and rates and ordered
+    assert leaks == 0
+    occupations = _query(root, """
+        select count(*) filter (where not is_suppressed),
+            count(*) filter (where is_suppressed and n_alumni is not null),
+            count(*) filter (where not is_suppressed and n_alumni < 10)
+        from marts.agg_outcomes_by_occupation
+    """)[0]
+    assert occupations[0] > 0 and occupations[1:] == (0, 0)
 
 
 def test_no_shared_mart_shows_a_count_below_the_threshold(built):
@@ -312,7 +422,8 @@ def test_export_holds_one_institution_and_no_identifiers(built, tmp_path):
                   env, root)
     assert result.returncode == 0, result.stderr
     parquet = sorted(p.name for p in (tmp_path / "x").glob("*.parquet"))
-    assert parquet == ["agg_match_quality.parquet", "agg_outcomes_by_program.parquet",
+    assert parquet == ["agg_match_quality.parquet", "agg_outcomes_by_occupation.parquet",
+                       "agg_outcomes_by_program.parquet",
                        "agg_outcomes_history.parquet", "dim_alumni.parquet",
                        "dim_institutions.parquet", "fct_alumni_further_education.parquet",
                        "fct_alumni_positions.parquet"]

@@ -26,10 +26,13 @@ TABLES = {
         "round(match_weight, 9) where profile_id is not null",
     "pii.int_alumni_profiles_matched":
         "* exclude (match_probability, match_weight), round(match_weight, 9)",
+    "pii.int_job_titles_coded": "* exclude (_coded_in_refresh)",
+    "pii.int_employer_names_normalized": "*",
     "marts.dim_alumni": "*",
     "marts.fct_alumni_positions": "*",
     "marts.fct_alumni_further_education": "*",
     "marts.agg_outcomes_by_program": "*",
+    "marts.agg_outcomes_by_occupation": "*",
 }
 
 
@@ -87,6 +90,12 @@ def test_the_second_refresh_is_incremental_and_the_third_full(refreshed):
             select max(_scored_through) from pii.int_alumni_profile_pairs_scored)), count(*)
         from pii.int_alumni_profile_pairs_scored""").fetchall()
     assert 0 < rewritten < total / 4, (rewritten, total)
+    # Only the titles the delivery brought were coded; the others came from the cache.
+    (coded_now, titles), = con.execute("""
+        select count(*) filter (where _coded_in_refresh = (
+            select run_id from ops.refresh_runs order by started_at desc limit 1)), count(*)
+        from pii.int_job_titles_coded""").fetchall()
+    assert 0 < coded_now < titles / 4, (coded_now, titles)
     # dbt's staging tables of the incremental Python model hold restricted rows: none is left.
     assert con.execute("select table_name from duckdb_tables() "
                        "where table_name like '%dbt_tmp%'").fetchall() == []

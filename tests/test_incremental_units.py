@@ -65,6 +65,22 @@ def test_the_fingerprint_follows_code_and_configuration(tmp_path):
     assert build_fingerprint(tmp_path, [config]) != second
 
 
+def test_the_fingerprint_follows_reference_data_overrides_and_the_title_coder(tmp_path):
+    """Cached title codes are only as current as what coded them: a new reference file,
+    override or coder version must rebuild everything."""
+    files = [tmp_path / "reference" / "onet_alternate_titles.parquet",
+             tmp_path / "config" / "title_codes.csv",
+             tmp_path / "pathways" / "occupations" / "coder.py"]
+    for path in files:
+        path.parent.mkdir(parents=True)
+        path.write_text("v1")
+    seen = {build_fingerprint(tmp_path, [])}
+    for path in files:
+        path.write_text("v2")
+        seen.add(build_fingerprint(tmp_path, []))
+    assert len(seen) == 4
+
+
 def test_duckdb_resources_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PATHWAYS_DUCKDB_THREADS", "3")
     monkeypatch.setenv("PATHWAYS_MEMORY_LIMIT", "2GB")

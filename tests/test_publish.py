@@ -38,7 +38,7 @@ def project(tmp_path_factory):
     copy.mkdir()
     for name in ("dbt_project.yml", "profiles.yml"):
         shutil.copy(ROOT / name, copy / name)
-    for name in ("dbt_project", "seeds", "config"):
+    for name in ("dbt_project", "seeds", "config", "reference"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("target"))
     shutil.copytree(ROOT / "matching" / "models", copy / "matching" / "models")
     env = {**os.environ, "PATHWAYS_WAREHOUSE": str(root / "wh.duckdb"),

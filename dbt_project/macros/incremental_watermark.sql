@@ -53,3 +53,14 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{#
+    Post-hook of int_job_titles_coded: titles no position or third-party job carries any
+    more (the profile changed, the person was erased) leave the cache, so the table always
+    equals what a full build makes.
+#}
+{% macro prune_titles_no_position_carries() -%}
+    delete from {{ this }}
+    where title_key not in (select title_key from {{ ref('int_job_titles_distinct') }})
+{%- endmacro %}

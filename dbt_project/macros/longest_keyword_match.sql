@@ -5,7 +5,8 @@
     are left out; left join the result on the text. Each distinct text is normalised and
     compared once, however many rows carry it (a million positions share a few thousand
     titles), which keeps the keyword cross join small.
-    Used for job titles -> SOC major groups and employer names -> NAICS sectors.
+    Used for employer names -> NAICS sectors (job titles are coded by the title coder,
+    int_job_titles_coded).
 #}
 {% macro longest_keyword_match(relation, text_column, keywords, output) -%}
     select

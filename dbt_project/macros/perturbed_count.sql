@@ -26,3 +26,14 @@
 {% macro is_shown(perturbed, min_cell_size) -%}
     ({{ perturbed }} = 0 or {{ perturbed }} >= {{ min_cell_size }})
 {%- endmacro %}
+
+{#
+    A rate of two shown (perturbed) counts: null unless the base is shown and reaches the
+    institution's min_cell_size (a column of the model), so a rate never describes fewer
+    alumni than the threshold.
+#}
+{% macro shown_ratio(numerator, base) -%}
+    case
+        when {{ base }} >= min_cell_size then round({{ numerator }} / {{ base }}, 4)
+    end
+{%- endmacro %}

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from pathways.cli import delivery, match, reports, setup, warehouse
+from pathways.cli import classify, delivery, match, reports, setup, warehouse
 from pathways.cli._shared import Runtime, console
 from pathways.core.errors import PathwaysError
 
@@ -38,6 +38,7 @@ for module in (setup, warehouse, delivery):
 app.add_typer(reports.app, name="report")
 app.add_typer(match.app, name="match")
 app.add_typer(delivery.keys_app, name="keys")
+app.add_typer(classify.app, name="classify")
 
 
 def main() -> None:

@@ -33,6 +33,28 @@ def print_summary(rt: Runtime) -> None:
     out.print(table)
     out.print("* employed after graduation, among alumni whose outcome is known (profile found "
               "or a survey/verification record).")
+    _print_measures(rt, names)
+
+
+def _print_measures(rt: Runtime, names: dict[str, str]) -> None:
+    from pathways.delivery.summary import measure_summaries
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    table = Table("institution", "in field", "degree-level job", "knowledge rate",
+                  "career outcomes", "modelled earnings†", "top occupations (current)",
+                  title="Outcome measures by institution")
+    for s in measure_summaries(rt.settings.warehouse, names):
+        table.add_row(f"{s.institution_name} ({s.institution_id})", pct(s.in_field_rate),
+                      pct(s.degree_level_job_rate), pct(s.knowledge_rate),
+                      pct(s.career_outcomes_rate),
+                      "–" if s.median_modelled_earnings is None
+                      else f"${s.median_modelled_earnings:,.0f}", s.top_occupations)
+    out.print(table)
+    out.print("In field by the NCES CIP-SOC crosswalk; degree-level job by O*NET job zone; "
+              "knowledge and career outcomes rates as NACE defines them. † median, modelled "
+              "from occupation and state (BLS OEWS May 2025), not observed earnings.")
 
 
 def summary(ctx: typer.Context) -> None:

@@ -152,8 +152,8 @@ CONFORMED_IMPORT_FIELDS: tuple[str, ...] = (
     "student_id", "email", "outcome", "employer_name", "job_title", "city", "state",
     "started_on", "ended_on", "salary", "school_name", "reported_on",
 )
-CONFORMED_OUTCOMES: tuple[str, ...] = ("employed", "further_education", "seeking",
-                                       "not_seeking")
+CONFORMED_OUTCOMES: tuple[str, ...] = ("employed", "further_education", "service",
+                                       "seeking", "not_seeking")
 
 
 class ImportSource(BaseModel):

@@ -15,7 +15,7 @@ shown (pathways.delivery.disclosure). A warehouse that is missing or cannot be r
 # and the Authorized / Cursor aliases are local to create_app.
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -84,6 +84,37 @@ class OutcomeRow(_Row):
     further_education_rate: float | None
     in_field_rate: float | None
     median_months_to_first_job: float | None
+    in_field_basis: str | None = Field(description="cip6, cip4 or cip2: which crosswalk "
+                                       "pairs decided in field (the program's own or its "
+                                       "family's).")
+    n_degree_level_job: int | None
+    degree_level_job_rate: float | None = Field(description="Share of alumni with a "
+                                                "current job of known O*NET job zone in a "
+                                                "degree-level job.")
+    n_modelled_earnings: int | None
+    modelled_earnings_p25: int | None
+    modelled_earnings_median: int | None
+    modelled_earnings_p75: int | None
+    earnings_basis: str = Field(description="Modelled from occupation and state, not "
+                                "observed earnings.")
+    oews_release: str | None
+    n_nace_known: int | None
+    knowledge_rate: float | None = Field(description="NACE knowledge rate.")
+    career_outcomes_rate: float | None = Field(description="NACE career outcomes rate.")
+    first_nace_window_end: date | None
+    last_nace_window_end: date | None
+    n_status_6m: int | None
+    employment_rate_6m: float | None
+    further_education_rate_6m: float | None
+    n_status_1y: int | None
+    employment_rate_1y: float | None
+    further_education_rate_1y: float | None
+    n_status_5y: int | None
+    employment_rate_5y: float | None
+    further_education_rate_5y: float | None
+    n_status_10y: int | None
+    employment_rate_10y: float | None
+    further_education_rate_10y: float | None
 
 
 class _Counted(_Row):
@@ -100,6 +131,13 @@ class EmployerRow(_Counted):
 class OccupationRow(_Counted):
     soc_major_group: str = Field(description="SOC 2018 major group, XX-0000.")
     soc_major_group_title: str | None
+
+
+class DetailedOccupationRow(_Counted):
+    soc_code: str = Field(description="SOC 2018 detailed occupation, XX-XXXX, coded from "
+                          "the job title.")
+    soc_title: str | None
+    soc_major_group: str | None
 
 
 class IndustryRow(_Counted):
@@ -377,6 +415,11 @@ def create_app(warehouse: Path, keys_path: Path) -> FastAPI:
                     positions=True)
     breakdown_route("occupations", Breakdown.occupations, OccupationRow,
                     "Occupations (SOC 2018 major groups) held after graduation.",
+                    positions=True)
+    breakdown_route("occupations/detailed", Breakdown.detailed_occupations,
+                    DetailedOccupationRow,
+                    "Detailed occupations (SOC 2018, coded from job titles) held after "
+                    "graduation; filter by program for its top occupations.",
                     positions=True)
     breakdown_route("industries", Breakdown.industries, IndustryRow,
                     "Industries (NAICS 2022 sectors) worked in after graduation.",

@@ -5,11 +5,12 @@ carry ``institution_id`` and nothing that identifies a person. Two kinds of resu
 
 * tables the marts already hold (outcomes by program, match quality, history), filtered and
   paged; their counts were perturbed and withheld by dbt and are returned as they are;
-* breakdowns counted here from the facts (employers, occupations, industries, locations,
-  further education) for any program / degree level / cohort filter, and the institution's
-  number of alumni. Every such count goes through pathways.delivery.disclosure: perturbed by
-  the cell-key method, shown only when 0 or at least ``min_cell_size`` (the institution's
-  setting in ``dim_institutions``), never above its base. When the perturbed base is below
+* breakdowns counted here from the facts (employers, occupations by SOC major group and by
+  detailed SOC, industries, locations, further education) for any program / degree level /
+  cohort filter, and the institution's number of alumni. Every such count goes through
+  pathways.delivery.disclosure: perturbed by the cell-key method, shown only when 0 or at
+  least ``min_cell_size`` (the institution's setting in ``dim_institutions``), never above
+  its base. When the perturbed base is below
   ``min_cell_size`` nothing is shown; how many categories were withheld is not said.
 """
 
@@ -30,6 +31,7 @@ class Breakdown(enum.StrEnum):
 
     employers = "employers"
     occupations = "occupations"
+    detailed_occupations = "detailed_occupations"
     industries = "industries"
     states = "states"
     cities = "cities"
@@ -95,13 +97,19 @@ _AFTER = "facts.months_after_graduation >= 0 and not facts.is_same_institution"
 _AFTER_TEXT = "all alumni (NSC covers every alumnus)"
 
 _BREAKDOWNS: dict[Breakdown, _BreakdownSpec] = {
+    # Employers as normalised (legal form and case aside: "Acme Widgets, Inc." and "ACME
+    # WIDGETS" are one), shown under the spelling most of their positions use.
     Breakdown.employers: _BreakdownSpec(
-        _POSITIONS, ("facts.employer_name as employer_name",),
-        "facts.employer_name is not null", _KNOWN, _KNOWN_TEXT),
+        _POSITIONS, ("facts.employer_normalized as employer_name",),
+        "facts.employer_normalized is not null", _KNOWN, _KNOWN_TEXT),
     Breakdown.occupations: _BreakdownSpec(
         _POSITIONS, ("facts.soc_major_group as soc_major_group",
                      "facts.soc_major_group_title as soc_major_group_title"),
         "facts.soc_major_group is not null", _KNOWN, _KNOWN_TEXT),
+    Breakdown.detailed_occupations: _BreakdownSpec(
+        _POSITIONS, ("facts.soc_code as soc_code", "facts.soc_title as soc_title",
+                     "facts.soc_major_group as soc_major_group"),
+        "facts.soc_code is not null", _KNOWN, _KNOWN_TEXT),
     Breakdown.industries: _BreakdownSpec(
         _POSITIONS, ("facts.naics_sector as naics_sector",
                      "facts.naics_sector_title as naics_sector_title"),

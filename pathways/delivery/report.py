@@ -28,6 +28,13 @@ from pathways.delivery.published import PublishedWarehouse
 from pathways.delivery.queries import Breakdown, Filters
 
 TOP = 15
+# The CC BY 4.0 attribution O*NET requires wherever data derived from it is shown.
+ONET_ATTRIBUTION = (
+    "This product uses public information provided by the O*NET Program: O*NET 30.1 "
+    "Database by the U.S. Department of Labor, Employment and Training Administration "
+    "(USDOL/ETA). Used under the CC BY 4.0 license. O*NET is a registered trademark of "
+    "USDOL/ETA. Pathways has modified this information and USDOL/ETA has not approved, "
+    "endorsed, or tested these modifications.")
 PALETTE = {"employment": "#1f6f8b", "further": "#e07a1f", "breadth": "#4c9a2a"}
 
 
@@ -68,6 +75,8 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
     employers = queries.breakdown(cursor, institution_id, Breakdown.employers, everyone, TOP, 0)
     occupations = queries.breakdown(cursor, institution_id, Breakdown.occupations, everyone,
                                     TOP, 0)
+    detailed = queries.breakdown(cursor, institution_id, Breakdown.detailed_occupations,
+                                 everyone, TOP, 0)
     industries = queries.breakdown(cursor, institution_id, Breakdown.industries, everyone,
                                    TOP, 0)
     states = queries.breakdown(cursor, institution_id, Breakdown.states, everyone, TOP, 0)
@@ -75,6 +84,8 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
     levels = queries.breakdown(cursor, institution_id, Breakdown.college_levels, everyone,
                                TOP, 0)
     quality = queries.match_quality(cursor, institution_id, 1000, 0).rows
+    release = next((row["oews_release"] for row in programs if row["oews_release"]),
+                   "BLS OEWS May 2025")
     history = queries.history(cursor, institution_id, 1000, 0).rows
     return [
         Section(
@@ -93,6 +104,11 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
                            "SOC 2018 major group",
                            "Occupations of jobs held after graduating (SOC 2018 major "
                            "groups)."),
+        _breakdown_section("Detailed occupations", detailed, "soc_title",
+                           "SOC 2018 occupation",
+                           "Detailed occupations (SOC 2018) of jobs held after graduating, "
+                           "coded from the job titles (O*NET 30.1 titles; see the "
+                           "methodology)."),
         _breakdown_section("Industries", industries, "naics_sector_title",
                            "NAICS 2022 sector",
                            "Industries of jobs held after graduating (NAICS 2022 sectors)."),
@@ -103,6 +119,24 @@ def _sections(cursor: duckdb.DuckDBPyConnection, institution_id: str) -> list[Se
                            "from another college after graduating, by its level (NSC)."),
         _breakdown_section("Further education: colleges", colleges, "college_name",
                            "College", "Colleges alumni enrolled at after graduating (NSC)."),
+        Section(
+            "Outcome measures by program",
+            "All cohorts together. In field: the first job's occupation is one the NCES "
+            "CIP-SOC crosswalk pairs with the program (or its family). Degree-level job: the "
+            "current job's O*NET job zone is 4-5 (3-5 for associate and certificate). "
+            "Knowledge and career outcomes rates as NACE defines them (outcome known by "
+            "December 31 after the July-June class). Earnings are the median of modelled "
+            "earnings: modelled from occupation and state, not observed earnings "
+            f"({release}). Blank cells are suppressed or too small to show.",
+            _rates_chart(programs, MEASURE_RATES) if any(
+                row["career_outcomes_rate"] is not None for row in programs) else None,
+            [("program", "Program"), ("in_field_rate", "In field"),
+             ("degree_level_job_rate", "Degree-level job"),
+             ("knowledge_rate", "Knowledge rate"),
+             ("career_outcomes_rate", "Career outcomes rate"),
+             ("employment_rate_1y", "Employed at 1 year"),
+             ("modelled_earnings_text", "Modelled median earnings")],
+            programs),
         Section(
             "Match quality",
             "How many alumni were found (breadth) and how confident the matches are, for "
@@ -132,6 +166,8 @@ def _program_rates(cursor: duckdb.DuckDBPyConnection,
     for row in kept:
         title = row["program_title"] or row["program_cip"]
         row["program"] = f"{title} ({row['degree_level']})"
+        earnings = row.get("modelled_earnings_median")
+        row["modelled_earnings_text"] = f"${earnings:,}" if earnings is not None else None
     return sorted(kept, key=lambda row: -(row["n_alumni"] or 0))
 
 
@@ -163,14 +199,18 @@ def _bar_chart(rows: list[dict[str, Any]], key: str) -> str:
     return _svg((bars + labels).properties(width=520, height=alt.Step(20)))
 
 
-def _rates_chart(programs: list[dict[str, Any]]) -> str:
-    values = []
-    for row in programs:
-        for measure, field in (("Employed", "employment_rate"),
-                               ("Further study", "further_education_rate")):
-            if row[field] is not None:
-                values.append({"program": row["program"], "measure": measure,
-                               "rate": row[field]})
+# (label, field of the outcomes row, colour) of each rate the program charts draw.
+EMPLOYMENT_RATES = (("Employed", "employment_rate", PALETTE["employment"]),
+                    ("Further study", "further_education_rate", PALETTE["further"]))
+MEASURE_RATES = (("Career outcomes rate (NACE)", "career_outcomes_rate", PALETTE["breadth"]),
+                 ("Degree-level job", "degree_level_job_rate", PALETTE["further"]))
+
+
+def _rates_chart(programs: list[dict[str, Any]],
+                 rates: tuple[tuple[str, str, str], ...] = EMPLOYMENT_RATES) -> str:
+    """Two rates per program, side by side (suppressed ones left out)."""
+    values = [{"program": row["program"], "measure": label, "rate": row[field]}
+              for row in programs for label, field, _ in rates if row[field] is not None]
     chart = alt.Chart(alt.Data(values=values)).mark_bar().encode(
         x=alt.X("rate:Q", title="Share of alumni", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
@@ -178,8 +218,8 @@ def _rates_chart(programs: list[dict[str, Any]]) -> str:
         row=alt.Row("program:N", title=None, header=alt.Header(
             labelAngle=0, labelAlign="left", labelLimit=300), spacing=2),
         color=alt.Color("measure:N", title=None, scale=alt.Scale(
-            domain=["Employed", "Further study"],
-            range=[PALETTE["employment"], PALETTE["further"]]),
+            domain=[label for label, _, _ in rates],
+            range=[colour for _, _, colour in rates]),
             legend=alt.Legend(orient="top")),
     ).properties(width=360, height=alt.Step(11))
     return _svg(chart)
@@ -317,5 +357,8 @@ footer{{color:#5a6472;font-size:12px;padding:0 40px 30px;max-width:1000px;margin
 </main><footer>Generated {generated} by Pathways from the published warehouse. No
 individual is identified; every count is perturbed by the cell-key method (the same alumni
 always give the same count, so figures need not add up exactly), and figures describing
-fewer than {institution["min_cell_size"]} alumni are withheld.</footer></body></html>
+fewer than {institution["min_cell_size"]} alumni are withheld. Occupations are coded from
+job titles with O*NET 30.1 and the BLS SOC 2018 titles; earnings are modelled from BLS
+OEWS May 2025 wages by occupation and state, not observed.
+<p>{html.escape(ONET_ATTRIBUTION)}</p></footer></body></html>
 """

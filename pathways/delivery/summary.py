@@ -18,10 +18,11 @@ latest as (
 ),
 
 employer_counts as (
-    select institution_id, employer_name, count(distinct alumni_key) as n_alumni
+    select institution_id, employer_normalized as employer_name,
+        count(distinct alumni_key) as n_alumni
     from marts.fct_alumni_positions
-    where is_current
-    group by institution_id, employer_name
+    where is_current and employer_normalized is not null
+    group by institution_id, employer_normalized
 ),
 
 ranked_employers as (
@@ -78,3 +79,78 @@ def institution_summaries(warehouse: Path, names: dict[str, str]) -> list[Instit
     with connect_published(warehouse) as con:
         rows = con.execute(SUMMARY_SQL).fetchall()
     return [InstitutionSummary(row[0], names.get(row[0], row[0]), *row[1:]) for row in rows]
+
+
+MEASURES_SQL = """
+with
+
+alumni as (
+    select * from marts.dim_alumni
+),
+
+occupations as (
+    select
+        alumni.institution_id,
+        positions.soc_title,
+        count(distinct alumni.alumni_key) as n_alumni
+    from alumni
+    inner join marts.fct_alumni_positions as positions
+        on alumni.alumni_key = positions.alumni_key
+    where positions.is_current and positions.soc_code is not null
+    group by alumni.institution_id, positions.soc_title
+),
+
+top_occupations as (
+    select
+        institution_id,
+        string_agg(soc_title, ', ' order by n_alumni desc, soc_title)
+            filter (where rank <= 2) as top_occupations
+    from (
+        select
+            *,
+            row_number() over (
+                partition by institution_id order by n_alumni desc, soc_title
+            ) as rank
+        from occupations
+    )
+    group by institution_id
+)
+
+select
+    alumni.institution_id,
+    avg(alumni.first_job_is_in_field::integer),
+    avg(alumni.is_in_degree_level_job::integer),
+    median(alumni.modelled_annual_earnings),
+    count(alumni.nace_outcome) / count(*),
+    count(*) filter (where alumni.nace_outcome in ('employed', 'continuing_education',
+                                                   'service'))
+    / nullif(count(alumni.nace_outcome)
+             - count(*) filter (where alumni.nace_outcome = 'not_seeking'), 0),
+    coalesce(any_value(top_occupations.top_occupations), '')
+from alumni
+left join top_occupations using (institution_id)
+group by alumni.institution_id
+order by alumni.institution_id
+"""
+
+
+@dataclass(frozen=True)
+class MeasureSummary:
+    """Whole-institution outcome measures (see the docs site's methodology): never a small
+    cell, so printed as they are."""
+
+    institution_id: str
+    institution_name: str
+    in_field_rate: float | None  # first jobs in field by the CIP-SOC crosswalk
+    degree_level_job_rate: float | None  # current jobs needing a degree at their level
+    median_modelled_earnings: float | None  # OEWS, modelled from occupation and state
+    knowledge_rate: float | None  # NACE
+    career_outcomes_rate: float | None  # NACE
+    top_occupations: str  # detailed SOC of current jobs
+
+
+def measure_summaries(warehouse: Path, names: dict[str, str]) -> list[MeasureSummary]:
+    """One row of outcome measures per institution, read from the published marts."""
+    with connect_published(warehouse) as con:
+        rows = con.execute(MEASURES_SQL).fetchall()
+    return [MeasureSummary(row[0], names.get(row[0], row[0]), *row[1:]) for row in rows]

@@ -7,7 +7,7 @@ Layout written under ``out``::
     <institution_id>/imports/first_destination_survey/     career-office survey export
     <institution_id>/imports/employer_verification/        employment-verification feed
     profiles/profiles_NNNN.jsonl.gz                        the public profile pool
-    _truth/alumni.csv                                      ground truth, for evaluation only
+    _truth/alumni.csv, _truth/positions.csv                ground truth, for evaluation only
 
 A later delivery (``batch``) writes the same layout with every file name tagged
 (``graduates_2016_2018_<batch>.csv``, ``profiles_<batch>_0001.jsonl.gz``, ...) so that it
@@ -188,7 +188,9 @@ def generate(
     (out / "_truth" / "README.md").write_text(
         "Ground truth for evaluation only. Pathways never loads this folder.\n"
         "alumni.csv: one row per alumnus with their true profile_id (empty when they have no\n"
-        "public profile) and true outcomes.\n",
+        "public profile) and true outcomes.\n"
+        "positions.csv: one row per job of an alumnus with its true SOC 2018 occupation, its\n"
+        "O*NET-SOC code and whether the CIP-SOC crosswalk puts it in the program's field.\n",
         encoding="utf-8",
     )
     return GenerationSummary(

@@ -1,8 +1,9 @@
 """Reference catalog the demo generator draws from: places, programs, jobs, employers, colleges.
 
-The demo institutions, employers and colleges are fictional. Programs use real CIP 2020 codes,
-occupations real SOC 2018 major groups and employers real NAICS 2022 sectors, so the dbt
-classification seeds do real work on the generated data.
+The demo institutions, employers and colleges are fictional. Programs use real CIP 2020 codes
+and employers real NAICS 2022 sectors; jobs are real SOC 2018 occupations with their O*NET
+titles (pathways.generate.jobs), so the build's title coder and crosswalk do real work on
+the generated data.
 """
 
 from __future__ import annotations
@@ -46,93 +47,64 @@ EMAIL_DOMAINS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Program:
-    """An academic program: CIP 2020 code, name as the registrar writes it, and
-    the occupations (SOC major groups) and field-of-study spellings that go with it."""
+    """An academic program: CIP 2020 code, name as the registrar writes it, and the
+    field-of-study spellings that go with it. Its occupations are those the NCES CIP-SOC
+    crosswalk pairs with the code (pathways.generate.jobs)."""
 
     cip: str
     name: str
     levels: tuple[str, ...]
-    soc_groups: tuple[str, ...]
     field_variants: tuple[str, ...]
 
 
 PROGRAMS: tuple[Program, ...] = (
-    Program("11.0701", "Computer Science", ("bachelor", "master"), ("15",),
+    Program("11.0701", "Computer Science", ("bachelor", "master"),
             ("Computer Science", "CS", "Computer Science and Engineering", "Comp Sci")),
-    Program("11.1003", "Cybersecurity", ("bachelor", "certificate"), ("15",),
+    Program("11.1003", "Cybersecurity", ("bachelor", "certificate"),
             ("Cybersecurity", "Information Security", "Cyber Security")),
-    Program("14.1901", "Mechanical Engineering", ("bachelor", "master"), ("17",),
+    Program("14.1901", "Mechanical Engineering", ("bachelor", "master"),
             ("Mechanical Engineering", "ME", "Mechanical Eng.")),
-    Program("14.0901", "Computer Engineering", ("bachelor",), ("17", "15"),
+    Program("14.0901", "Computer Engineering", ("bachelor",),
             ("Computer Engineering", "CompE", "Computer Eng")),
-    Program("51.3801", "Nursing", ("associate", "bachelor"), ("29",),
+    Program("51.3801", "Nursing", ("associate", "bachelor"),
             ("Nursing", "BSN", "Registered Nursing", "Nursing Science")),
-    Program("51.0801", "Medical Assisting", ("certificate", "associate"), ("31",),
+    Program("51.0801", "Medical Assisting", ("certificate", "associate"),
             ("Medical Assisting", "Medical Assistant")),
-    Program("51.2201", "Public Health", ("bachelor", "master"), ("21", "29", "19"),
+    Program("51.2201", "Public Health", ("bachelor", "master"),
             ("Public Health", "MPH", "Community Health")),
     Program("52.0201", "Business Administration", ("associate", "bachelor", "master"),
-            ("11", "13", "41"), ("Business Administration", "Business", "MBA", "Management")),
-    Program("52.0301", "Accounting", ("associate", "bachelor", "master"), ("13",),
+            ("Business Administration", "Business", "MBA", "Management")),
+    Program("52.0301", "Accounting", ("associate", "bachelor", "master"),
             ("Accounting", "Accountancy", "Accounting and Finance")),
-    Program("52.0801", "Finance", ("bachelor",), ("13", "11"),
+    Program("52.0801", "Finance", ("bachelor",),
             ("Finance", "Financial Management")),
-    Program("52.1401", "Marketing", ("bachelor",), ("11", "13", "27", "41"),
+    Program("52.1401", "Marketing", ("bachelor",),
             ("Marketing", "Marketing Management", "Digital Marketing")),
-    Program("13.1202", "Elementary Education", ("bachelor", "master"), ("25",),
+    Program("13.1202", "Elementary Education", ("bachelor", "master"),
             ("Elementary Education", "Education", "Teaching")),
-    Program("26.0101", "Biology", ("bachelor",), ("19", "29"),
+    Program("26.0101", "Biology", ("bachelor",),
             ("Biology", "Biological Sciences", "Bio")),
-    Program("40.0501", "Chemistry", ("bachelor",), ("19",), ("Chemistry", "Chem")),
-    Program("27.0101", "Mathematics", ("bachelor",), ("15", "13", "25"),
+    Program("40.0501", "Chemistry", ("bachelor",), ("Chemistry", "Chem")),
+    Program("27.0101", "Mathematics", ("bachelor",),
             ("Mathematics", "Math", "Applied Mathematics")),
-    Program("42.0101", "Psychology", ("bachelor", "master"), ("21", "19"),
+    Program("42.0101", "Psychology", ("bachelor", "master"),
             ("Psychology", "Psych")),
-    Program("45.1001", "Political Science", ("bachelor",), ("23", "13", "43"),
+    Program("45.1001", "Political Science", ("bachelor",),
             ("Political Science", "Government", "Poli Sci")),
-    Program("09.0101", "Communication", ("bachelor",), ("27", "41"),
+    Program("09.0101", "Communication", ("bachelor",),
             ("Communication", "Communications", "Speech Communication")),
-    Program("23.0101", "English", ("bachelor",), ("25", "27"),
+    Program("23.0101", "English", ("bachelor",),
             ("English", "English Literature", "English Language and Literature")),
-    Program("50.0702", "Studio Art", ("bachelor",), ("27",), ("Fine Arts", "Studio Art", "Art")),
-    Program("43.0104", "Criminal Justice", ("associate", "bachelor"), ("33", "21", "23"),
+    Program("50.0702", "Studio Art", ("bachelor",), ("Fine Arts", "Studio Art", "Art")),
+    Program("43.0104", "Criminal Justice", ("associate", "bachelor"),
             ("Criminal Justice", "CJ", "Criminology")),
-    Program("12.0500", "Culinary Arts", ("certificate", "associate"), ("35",),
+    Program("12.0500", "Culinary Arts", ("certificate", "associate"),
             ("Culinary Arts", "Culinary")),
-    Program("46.0302", "Electrician", ("certificate", "associate"), ("47", "49"),
+    Program("46.0302", "Electrician", ("certificate", "associate"),
             ("Electrical Technology", "Electrician")),
-    Program("51.0601", "Dental Assisting", ("certificate", "associate"), ("31",),
+    Program("51.0601", "Dental Assisting", ("certificate", "associate"),
             ("Dental Assisting",)),
 )
-
-# Job titles per SOC 2018 major group (first two digits). The dbt seed
-# soc_title_keywords.csv classifies titles by keyword; these titles exercise it.
-TITLES: dict[str, tuple[str, ...]] = {
-    "11": ("Operations Manager", "Project Manager", "Marketing Manager", "General Manager"),
-    "13": ("Financial Analyst", "Staff Accountant", "Auditor", "Business Analyst",
-           "Human Resources Specialist"),
-    "15": ("Software Engineer", "Software Developer", "Data Analyst", "Data Scientist",
-           "Systems Administrator", "Security Analyst", "Web Developer"),
-    "17": ("Mechanical Engineer", "Design Engineer", "Hardware Engineer", "Drafter"),
-    "19": ("Research Assistant", "Lab Technician", "Chemist", "Biologist"),
-    "21": ("Case Manager", "Social Worker", "Counselor", "Community Health Worker"),
-    "23": ("Paralegal", "Legal Assistant", "Attorney"),
-    "25": ("Teacher", "Elementary School Teacher", "Teaching Assistant", "Librarian"),
-    "27": ("Graphic Designer", "Content Writer", "Editor", "Public Relations Specialist"),
-    "29": ("Registered Nurse", "RN", "Pharmacist", "Physician Assistant",
-           "Dental Hygienist"),
-    "31": ("Medical Assistant", "Dental Assistant", "Nursing Assistant"),
-    "33": ("Police Officer", "Correctional Officer", "Security Officer"),
-    "35": ("Line Cook", "Chef", "Server", "Barista"),
-    "41": ("Sales Associate", "Account Executive", "Sales Representative", "Cashier"),
-    "43": ("Administrative Assistant", "Office Manager Assistant",
-           "Customer Service Representative", "Receptionist"),
-    "47": ("Electrician", "Apprentice Electrician", "Carpenter"),
-    "49": ("Maintenance Technician", "HVAC Technician", "Mechanic"),
-}
-
-# Fallback groups for out-of-field jobs.
-OUT_OF_FIELD_GROUPS: tuple[str, ...] = ("41", "43", "35", "11", "13")
 
 # Employers by NAICS 2022 sector; names carry the keywords the dbt seed
 # naics_employer_keywords.csv uses, as real employer names mostly do.
@@ -158,7 +130,7 @@ EMPLOYERS: dict[str, tuple[str, ...]] = {
     "22": ("Evergreen Power Utilities", "Clearwater Energy"),
 }
 
-# Which employer sectors hire each SOC group (first choice first).
+# Which employer sectors (with demo employers) hire each SOC 2018 major group.
 SOC_SECTORS: dict[str, tuple[str, ...]] = {
     "11": ("54", "52", "44-45", "31-33"),
     "13": ("52", "54", "92"),
@@ -175,9 +147,15 @@ SOC_SECTORS: dict[str, tuple[str, ...]] = {
     "35": ("72",),
     "41": ("44-45", "52", "51"),
     "43": ("54", "62", "92"),
+    "37": ("72", "62", "61"),
+    "39": ("72", "62", "44-45"),
+    "45": ("31-33", "44-45"),
     "47": ("23",),
     "49": ("22", "31-33", "48-49"),
+    "51": ("31-33", "22"),
+    "53": ("48-49", "44-45", "31-33"),
 }
+DEFAULT_SECTORS: tuple[str, ...] = ("54", "92")  # any other major group (e.g. military)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from nicknames import NickNamer
 
 from pathways.core.config import Institution
 from pathways.generate import catalog, names
+from pathways.generate.jobs import job_market
 
 SEARCH_DATE = date(2026, 10, 1)  # the "as of" date of the demo world (NSC search date)
 FIRST_GRAD_YEAR = 2016
@@ -31,13 +32,20 @@ ACCENTED_LAST = ("O’Brien", "Nguyễn", "Muñoz", "García", "Peña", "Ramíre
 @dataclass
 class Position:
     employer: str
-    title: str
-    soc_group: str
+    title: str  # as the profile writes it
+    soc_code: str  # the true SOC 2018 detailed occupation
     naics_sector: str
     start: date
     end: date | None
     city: str
     state: str
+    onet_soc_code: str = ""
+    is_in_field: bool | None = None  # for alumni: the crosswalk pairs program and occupation
+
+    @property
+    def soc_group(self) -> str:
+        """The true SOC 2018 major group, two digits."""
+        return self.soc_code[:2]
 
 
 @dataclass
@@ -242,6 +250,9 @@ class World:
 
     def __init__(self, institutions: list[Institution], seed: int) -> None:
         self.rng = random.Random(seed)
+        # Jobs (occupations, titles, employers) draw from their own stream.
+        self.jobs = job_market()
+        self.jobs_rng = random.Random(f"jobs-{seed}")
         self.names = NamePool()
         self.institutions = institutions
         self._profile_ids: set[str] = set()
@@ -424,19 +435,28 @@ class World:
                 alumnus.positions[-1].end = None  # still there
 
     def _position(self, alumnus: Alumnus, start: date, months: int, in_field: bool) -> None:
-        rng = self.rng
-        group = rng.choice(alumnus.program.soc_groups) if in_field else \
-            rng.choice(catalog.OUT_OF_FIELD_GROUPS)
-        sector = rng.choice(catalog.SOC_SECTORS[group])
+        """A job: its true occupation in (or out of) the program's field by the crosswalk,
+        a real title of it as profiles write it, an employer of a sector that hires it."""
         end = _add_months(start, months)
-        alumnus.positions.append(Position(
+        job = self._job(alumnus.program, in_field, start, None if end > SEARCH_DATE else end,
+                        alumnus.current_city, alumnus.current_state)
+        if start < alumnus.graduation_date:
+            job.title = "Intern, " + job.title
+        alumnus.positions.append(job)
+
+    def _job(self, program: catalog.Program | None, in_field: bool, start: date,
+             end: date | None, city: str, state: str) -> Position:
+        rng = self.jobs_rng
+        occupation = self.jobs.occupation(rng, program, in_field)
+        sector = self.jobs.sector(rng, occupation)
+        return Position(
             employer=rng.choice(catalog.EMPLOYERS[sector]),
-            title=(("Intern, " if start < alumnus.graduation_date else "")
-                   + rng.choice(catalog.TITLES[group])),
-            soc_group=group, naics_sector=sector, start=start,
-            end=None if end > SEARCH_DATE else end,
-            city=alumnus.current_city, state=alumnus.current_state,
-        ))
+            title=self.jobs.title(rng, occupation),
+            soc_code=occupation.soc_code, onet_soc_code=occupation.onet_soc_code,
+            naics_sector=sector, start=start, end=end, city=city, state=state,
+            is_in_field=None if program is None else self.jobs.is_in_field(
+                program.cip, occupation.soc_code),
+        )
 
     # -- profiles ---------------------------------------------------------------------------
     def alumnus_profile(self, alumnus: Alumnus) -> Profile | None:
@@ -537,14 +557,10 @@ class World:
         positions: list[Position] = []
         start = date(rng.randint(1998, 2025), rng.randint(1, 12), 1)
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3))):
-            group = rng.choice(list(catalog.SOC_SECTORS))
-            sector = rng.choice(catalog.SOC_SECTORS[group])
             months = rng.choice((12, 24, 36, 60))
             end = _add_months(start, months)
-            positions.append(Position(rng.choice(catalog.EMPLOYERS[sector]),
-                                      rng.choice(catalog.TITLES[group]), group, sector, start,
-                                      None if end > SEARCH_DATE else end, person.city,
-                                      person.state))
+            positions.append(self._job(None, False, start, None if end > SEARCH_DATE else end,
+                                       person.city, person.state))
             start = end
             if start > SEARCH_DATE:
                 break

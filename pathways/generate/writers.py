@@ -245,7 +245,11 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "institution_id", "student_id", "profile_id", "profile_findable", "graduation_date",
     "degree_level",
     "program_cip", "employed_after_graduation", "months_to_first_job", "first_job_in_field",
-    "further_study", "current_state",
+    "further_study", "current_state", "first_job_soc_code",
+)
+POSITION_TRUTH_COLUMNS: tuple[str, ...] = (
+    "institution_id", "student_id", "position_index", "employer", "title", "soc_code",
+    "onet_soc_code", "is_in_field", "started_on", "ended_on",
 )
 
 
@@ -254,21 +258,36 @@ def truth_row(a: Alumnus) -> list[str]:
     first_positions = [p for p in a.positions if p.start == first]
     months = ((first.year - a.graduation_date.year) * 12 + first.month
               - a.graduation_date.month) if first else None
-    in_field = (first_positions[0].soc_group in a.program.soc_groups) if first_positions else None
+    in_field = first_positions[0].is_in_field if first_positions else None
     return [a.institution.id, a.student_id, a.profile_id or "",
             str(a.profile_findable).lower(), a.graduation_date.isoformat(),
             a.degree_level, a.program.cip, str(first is not None).lower(),
             "" if months is None else str(months),
             "" if in_field is None else str(in_field).lower(),
-            str(bool(a.enrollments)).lower(), a.current_state]
+            str(bool(a.enrollments)).lower(), a.current_state,
+            first_positions[0].soc_code if first_positions else ""]
+
+
+def position_truth_rows(alumni: Iterable[Alumnus]) -> Iterable[list[str]]:
+    """Every job of every alumnus with its true occupation (before any source drops it)."""
+    for a in alumni:
+        for index, p in enumerate(a.positions):
+            yield [a.institution.id, a.student_id, str(index), p.employer, p.title, p.soc_code,
+                   p.onet_soc_code, "" if p.is_in_field is None else str(p.is_in_field).lower(),
+                   p.start.isoformat(), p.end.isoformat() if p.end else ""]
 
 
 def write_truth(path: Path, alumni: list[Alumnus]) -> None:
+    """``alumni.csv`` at ``path`` and ``positions.csv`` beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(TRUTH_COLUMNS)
         writer.writerows(truth_row(a) for a in alumni)
+    with (path.parent / "positions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(POSITION_TRUTH_COLUMNS)
+        writer.writerows(position_truth_rows(alumni))
 
 
 SURVEY_COLUMNS: tuple[str, ...] = (

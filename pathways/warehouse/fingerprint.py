@@ -22,6 +22,10 @@ PATTERNS = (
     "matching/**/*.py",
     "matching/models/*.json",
     "matching/models/*.parquet",
+    # The title coder the build runs, its reference data and the data team's overrides.
+    "pathways/occupations/**/*.py",
+    "reference/*.parquet",
+    "config/title_codes.csv",
 )
 
 

@@ -30,7 +30,9 @@ final as (
         matches.match_probability,
         matches.match_weight,
         alumni.graduation_date,
-        alumni.cip_series
+        alumni.program_cip,
+        alumni.cip_series,
+        alumni.degree_level
     from matches
     inner join alumni
         on matches.alumni_id = alumni.alumni_record_id

@@ -2,7 +2,10 @@
 -- running then), from every source: linked public profiles and conformed third-party rows
 -- (surveys, employment verification). The same job reported by several sources (same
 -- employer, start within two months) is kept once, from the most specific source, and
--- `confirmed_by` lists every source that reported it.
+-- `confirmed_by` lists every source that reported it. Each job carries its title's codes
+-- (int_job_titles_coded), its employer as normalised (int_employer_names_normalized), the
+-- occupation's O*NET job zone, whether it is in field by the NCES crosswalk and whether it
+-- is a degree-level job for the alumnus's degree.
 with
 
 links as (
@@ -17,27 +20,49 @@ profile_positions as (
 
 ),
 
-imports as (
+import_jobs as (
 
-    select * from {{ ref('int_import_outcomes_linked') }}
-
-),
-
-title_keywords as (
-
-    select * from {{ ref('soc_title_keywords') }}
+    select * from {{ ref('int_import_jobs_classified') }}
 
 ),
 
-employer_keywords as (
+titles as (
 
-    select * from {{ ref('naics_employer_keywords') }}
+    select * from {{ ref('int_job_titles_coded') }}
 
 ),
 
-crosswalk as (
+employers as (
 
-    select * from {{ ref('cip_soc_crosswalk') }}
+    select * from {{ ref('int_employer_names_normalized') }}
+
+),
+
+occupations as (
+
+    select * from {{ ref('stg_reference__onet_occupations') }}
+
+),
+
+program_occupations as (
+
+    select * from {{ ref('int_program_occupations_paired') }}
+
+),
+
+soc_zones as (
+
+    select * from {{ ref('int_soc_job_zones') }}
+
+),
+
+program_bases as (
+
+    select
+        program_cip,
+        any_value(in_field_basis) as in_field_basis
+    from program_occupations
+    group by program_cip
 
 ),
 
@@ -46,7 +71,9 @@ from_profiles as (
     select
         links.institution_id,
         links.alumni_key,
+        links.program_cip,
         links.cip_series,
+        links.degree_level,
         links.graduation_date,
         'profile:' || profile_positions.profile_id || ':' || profile_positions.position_index
             as position_id,
@@ -54,7 +81,6 @@ from_profiles as (
         2 as source_priority,
         profile_positions.employer_name,
         profile_positions.title,
-        profile_positions.soc_major_group,
         profile_positions.naics_sector,
         profile_positions.started_on,
         profile_positions.ended_on,
@@ -66,58 +92,27 @@ from_profiles as (
 
 ),
 
-import_jobs as (
-
-    select
-        imports.*,
-        imports.source_system || ':' || imports._file_sha256 || ':' || imports._source_row
-            as position_id
-    from imports
-    where imports.outcome = 'employed' and imports.employer_name is not null
-
-),
-
-import_titles as (
-
-    {{ longest_keyword_match(
-        'import_jobs', 'job_title', 'title_keywords', 'soc_major_group'
-    ) }}
-
-),
-
-import_employers as (
-
-    {{ longest_keyword_match(
-        'import_jobs', 'employer_name', 'employer_keywords', 'naics_sector'
-    ) }}
-
-),
-
 from_imports as (
 
     select
-        import_jobs.institution_id,
-        import_jobs.alumni_key,
-        import_jobs.cip_series,
-        import_jobs.graduation_date,
-        import_jobs.position_id,
-        import_jobs.source_system,
-        case import_jobs.source_system when 'employer_verification' then 1 else 3 end
+        institution_id,
+        alumni_key,
+        program_cip,
+        cip_series,
+        degree_level,
+        graduation_date,
+        position_id,
+        source_system,
+        case source_system when 'employer_verification' then 1 else 3 end
             as source_priority,
-        import_jobs.employer_name,
-        import_jobs.job_title as title,
-        import_titles.soc_major_group,
-        import_employers.naics_sector,
-        date_trunc('month', coalesce(import_jobs.started_on, import_jobs.reported_on))::date
-            as started_on,
-        date_trunc('month', import_jobs.ended_on)::date as ended_on,
-        import_jobs.city,
-        import_jobs.state
+        employer_name,
+        title,
+        naics_sector,
+        date_trunc('month', coalesce(started_on, reported_on))::date as started_on,
+        date_trunc('month', ended_on)::date as ended_on,
+        city,
+        state
     from import_jobs
-    left join import_titles
-        on import_jobs.job_title = import_titles.text_value
-    left join import_employers
-        on import_jobs.employer_name = import_employers.text_value
 
 ),
 
@@ -132,13 +127,16 @@ all_positions as (
 after_graduation as (
 
     select
-        *,
-        regexp_replace(lower(employer_name), '[^a-z0-9]', '', 'g') as employer_key
+        all_positions.*,
+        employers.employer_key,
+        employers.employer_normalized
     from all_positions
+    left join employers
+        on all_positions.employer_name = employers.employer_name
     where
-        started_on >= date_trunc('month', graduation_date)
-        or ended_on is null
-        or ended_on >= date_trunc('month', graduation_date)
+        all_positions.started_on >= date_trunc('month', all_positions.graduation_date)
+        or all_positions.ended_on is null
+        or all_positions.ended_on >= date_trunc('month', all_positions.graduation_date)
 
 ),
 
@@ -173,20 +171,55 @@ deduplicated as (
 
 ),
 
-final as (
+coded as (
 
     select
         deduplicated.*,
-        deduplicated.ended_on is null as is_current,
-        greatest(
-            {{ months_between('deduplicated.graduation_date', 'deduplicated.started_on') }}, 0
-        ) as months_after_graduation,
-        crosswalk.soc_major_group is not null as is_in_field
+        titles.soc_code,
+        titles.soc_title,
+        titles.onet_soc_code,
+        titles.soc_major_group,
+        titles.coding_score,
+        titles.coding_method,
+        coalesce(occupations.job_zone, soc_zones.job_zone) as job_zone
     from deduplicated
-    left join crosswalk
+    left join titles
+        on {{ title_key('deduplicated.title', 'deduplicated.naics_sector') }} = titles.title_key
+    left join occupations
+        on titles.onet_soc_code = occupations.onet_soc_code
+    left join soc_zones
+        on titles.soc_code = soc_zones.soc_code
+
+),
+
+final as (
+
+    select
+        coded.*,
+        coded.ended_on is null as is_current,
+        greatest(
+            {{ months_between('coded.graduation_date', 'coded.started_on') }}, 0
+        ) as months_after_graduation,
+        case
+            when coded.soc_code is not null and program_bases.in_field_basis is not null
+                then program_occupations.soc_code is not null
+        end as is_in_field,
+        case
+            when coded.soc_code is not null then program_bases.in_field_basis
+        end as in_field_basis,
+        case
+            when coded.degree_level in ('bachelor', 'master', 'doctoral')
+                then coded.job_zone >= 4
+            when coded.degree_level in ('associate', 'certificate')
+                then coded.job_zone >= 3
+        end as is_degree_level_job
+    from coded
+    left join program_bases
+        on coded.program_cip = program_bases.program_cip
+    left join program_occupations
         on
-            deduplicated.cip_series = crosswalk.cip_series
-            and deduplicated.soc_major_group = crosswalk.soc_major_group
+            coded.program_cip = program_occupations.program_cip
+            and coded.soc_code = program_occupations.soc_code
 
 )
 

@@ -45,7 +45,9 @@ linked as (
         conformed.*,
         alumni.student_id as alumni_student_id,
         alumni.graduation_date,
-        alumni.cip_series
+        alumni.program_cip,
+        alumni.cip_series,
+        alumni.degree_level
     from conformed
     inner join alumni
         on
@@ -75,7 +77,9 @@ final as (
         linked.school_name,
         linked.reported_on,
         linked.graduation_date,
+        linked.program_cip,
         linked.cip_series,
+        linked.degree_level,
         linked._source_file,
         linked._source_row,
         linked._file_sha256,

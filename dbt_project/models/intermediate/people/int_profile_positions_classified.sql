@@ -1,5 +1,6 @@
--- Positions of current profile versions, classified: job title to SOC 2018 major group
--- and employer name to NAICS 2022 sector, each by the longest matching whole-word keyword.
+-- Positions of current profile versions, with the employer's NAICS 2022 sector by the
+-- longest whole-word keyword of its name (job titles are coded once per distinct title,
+-- in int_job_titles_coded).
 -- Incremental by profile: a refresh handles only profiles with a version newer than the
 -- model has seen (their old position rows are deleted first, see
 -- delete_rows_of_changed_profiles).
@@ -26,12 +27,6 @@ profiles as (
 
 ),
 
-title_keywords as (
-
-    select * from {{ ref('soc_title_keywords') }}
-
-),
-
 employer_keywords as (
 
     select * from {{ ref('naics_employer_keywords') }}
@@ -51,14 +46,6 @@ current_positions as (
 
 ),
 
-title_matches as (
-
-    {{ longest_keyword_match(
-        'current_positions', 'title', 'title_keywords', 'soc_major_group'
-    ) }}
-
-),
-
 employer_matches as (
 
     {{ longest_keyword_match(
@@ -74,7 +61,6 @@ final as (
         current_positions.position_index,
         current_positions.employer_name,
         current_positions.title,
-        title_matches.soc_major_group,
         employer_matches.naics_sector,
         current_positions.started_on,
         current_positions.ended_on,
@@ -83,8 +69,6 @@ final as (
         current_positions.state,
         current_positions._ingested_at
     from current_positions
-    left join title_matches
-        on current_positions.title = title_matches.text_value
     left join employer_matches
         on current_positions.employer_name = employer_matches.text_value
 

@@ -17,7 +17,7 @@ from pathways.core.free_text import Scanner
 
 # (model, column) for every free-text column whose values reach a mart.
 FREE_TEXT_COLUMNS = {
-    "int_alumni_positions_joined": ("employer_name", "title", "city"),
+    "int_alumni_positions_joined": ("employer_name", "employer_normalized", "title", "city"),
     "int_nsc_records_linked": ("college_name", "enrollment_major", "degree_major",
                                "degree_title"),
     "int_alumni_outcomes_summarized": ("current_city",),

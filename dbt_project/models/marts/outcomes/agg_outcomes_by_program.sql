@@ -7,7 +7,70 @@
 -- is suppressed (no counts, no rates), and within a shown cell a perturbed count from 1 to
 -- min_cell_size - 1 is null, with the rates made from it. A count is never shown above the
 -- count it is part of (n_employed <= n_outcome_known <= n_alumni, ...), so every rate is
--- the ratio of the counts shown. Medians need 30 employed alumni.
+-- the ratio of the counts shown, and a rate over a subset of the cell (alumni whose
+-- first job's in-field status is known, whose current job has a job zone, whose NACE
+-- outcome is known, who were observed at a horizon) needs that subset to be shown.
+-- Medians need 30 employed alumni, modelled earnings 30 alumni with a modelled wage
+-- (quantiles are not counts and are not perturbed).
+--
+-- Measures (see the methodology page of the docs site): in field by the NCES crosswalk
+-- (in_field_basis says whether the program's own pairs or its family's were used);
+-- degree-level jobs by O*NET job zone; modelled earnings from OEWS May 2025 (occupation
+-- and state, not observed earnings); NACE knowledge and career outcomes rates; status at
+-- 6 months, 1, 5 and 10 years.
+--
+-- The counts are written by loops over `counted` below; sqlfluff maps the rendered lines'
+-- indentation back to the loops imperfectly, so its layout rules LT02 and LT05 are off in
+-- this file (`sqlfluff render` shows the rendered SQL, laid out as everywhere else).
+-- noqa: disable=LT02,LT05
+
+{#- count name -> the alumni it counts (a condition on dim_alumni) -#}
+{%- set counted = {
+    'alumni': 'true',
+    'found': 'is_profile_found',
+    'outcome_known': 'is_outcome_known',
+    'employed': 'is_employed_after_graduation',
+    'in_field_known': 'first_job_is_in_field is not null',
+    'in_field': 'first_job_is_in_field',
+    'further_education': 'has_further_education',
+    'degree_level_known': 'is_in_degree_level_job is not null',
+    'degree_level_job': 'is_in_degree_level_job',
+    'modelled_earnings': 'modelled_annual_earnings is not null',
+    'nace_known': 'nace_outcome is not null',
+    'nace_positive': "nace_outcome in ('employed', 'continuing_education', 'service')",
+    'nace_not_seeking': "nace_outcome = 'not_seeking'",
+} -%}
+{%- set horizons = ['6m', '1y', '5y', '10y'] -%}
+{%- for horizon in horizons -%}
+    {%- do counted.update({
+        'status_' ~ horizon: 'is_employed_' ~ horizon ~ ' is not null',
+        'employed_' ~ horizon: 'is_employed_' ~ horizon,
+        'further_education_' ~ horizon: 'is_in_further_education_' ~ horizon,
+    }) -%}
+{%- endfor -%}
+{#- count name -> the counts it is part of (it is never shown above them) -#}
+{%- set parents = {
+    'found': ['alumni'],
+    'outcome_known': ['alumni'],
+    'employed': ['outcome_known', 'alumni'],
+    'in_field_known': ['employed', 'outcome_known', 'alumni'],
+    'in_field': ['in_field_known', 'employed', 'outcome_known', 'alumni'],
+    'further_education': ['alumni'],
+    'degree_level_known': ['alumni'],
+    'degree_level_job': ['degree_level_known', 'alumni'],
+    'modelled_earnings': ['alumni'],
+    'nace_known': ['alumni'],
+    'nace_positive': ['nace_known', 'alumni'],
+    'nace_not_seeking': ['nace_known', 'alumni'],
+} -%}
+{%- for horizon in horizons -%}
+    {%- do parents.update({
+        'status_' ~ horizon: ['alumni'],
+        'employed_' ~ horizon: ['status_' ~ horizon, 'alumni'],
+        'further_education_' ~ horizon: ['status_' ~ horizon, 'alumni'],
+    }) -%}
+{%- endfor %}
+
 with
 
 alumni as (
@@ -23,19 +86,18 @@ institutions as (
 ),
 
 {% set measures %}
-        count(*) as n_alumni,
-        sum(record_key) as key_alumni,
-        count(*) filter (where is_profile_found) as n_found,
-        sum(record_key) filter (where is_profile_found) as key_found,
-        count(*) filter (where is_outcome_known) as n_outcome_known,
-        sum(record_key) filter (where is_outcome_known) as key_outcome_known,
-        count(*) filter (where is_employed_after_graduation) as n_employed,
-        sum(record_key) filter (where is_employed_after_graduation) as key_employed,
-        count(*) filter (where first_job_is_in_field) as n_in_field,
-        sum(record_key) filter (where first_job_is_in_field) as key_in_field,
-        count(*) filter (where has_further_education) as n_further_education,
-        sum(record_key) filter (where has_further_education) as key_further_education,
-        median(months_to_first_job) as median_months_to_first_job
+    {%- for name, condition in counted.items() %}
+        count(*) filter (where {{ condition }}) as n_{{ name }},
+        sum(record_key) filter (where {{ condition }}) as key_{{ name }},
+    {%- endfor %}
+        median(months_to_first_job) as median_months_to_first_job,
+        min(in_field_basis) as in_field_basis,
+        quantile_cont(modelled_annual_earnings, 0.25) as modelled_earnings_p25,
+        quantile_cont(modelled_annual_earnings, 0.5) as modelled_earnings_median,
+        quantile_cont(modelled_annual_earnings, 0.75) as modelled_earnings_p75,
+        min(oews_release) as oews_release,
+        min(nace_window_end) as first_nace_window_end,
+        max(nace_window_end) as last_nace_window_end
 {% endset %}
 
 cohort_cells as (
@@ -77,21 +139,12 @@ cells as (
 perturbed as (
 
     select
-        cells.institution_id,
-        cells.program_cip,
-        cells.program_title,
-        cells.degree_level,
-        cells.graduation_year,
-        cells.median_months_to_first_job,
+        cells.*,
         institutions.min_cell_size,
-        {{ perturbed_count('cells.n_alumni', 'cells.key_alumni') }} as p_alumni,
-        {{ perturbed_count('cells.n_found', 'cells.key_found') }} as p_found,
-        {{ perturbed_count('cells.n_outcome_known', 'cells.key_outcome_known') }}
-            as p_outcome_known,
-        {{ perturbed_count('cells.n_employed', 'cells.key_employed') }} as p_employed,
-        {{ perturbed_count('cells.n_in_field', 'cells.key_in_field') }} as p_in_field,
-        {{ perturbed_count('cells.n_further_education', 'cells.key_further_education') }}
-            as p_further_education
+        {%- for name in counted %}
+        {{ perturbed_count('cells.n_' ~ name, 'cells.key_' ~ name) }} as p_{{ name }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
     from cells
     inner join institutions
         on cells.institution_id = institutions.institution_id
@@ -103,11 +156,9 @@ nested as (
 
     select
         *,
-        least(p_found, p_alumni) as c_found,
-        least(p_outcome_known, p_alumni) as c_outcome_known,
-        least(p_further_education, p_alumni) as c_further_education,
-        least(p_employed, p_outcome_known, p_alumni) as c_employed,
-        least(p_in_field, p_employed, p_outcome_known, p_alumni) as c_in_field,
+        {%- for name in counted if name != 'alumni' %}
+        least(p_{{ name }}, p_{{ parents[name] | join(', p_') }}) as c_{{ name }},
+        {%- endfor %}
         p_alumni < min_cell_size as is_small
     from perturbed
 
@@ -117,25 +168,12 @@ shown as (
 
     select
         *,
+        {%- for name in counted if name != 'alumni' %}
         case
-            when not is_small and {{ is_shown('c_found', 'min_cell_size') }} then c_found
-        end as s_found,
-        case
-            when not is_small and {{ is_shown('c_outcome_known', 'min_cell_size') }}
-                then c_outcome_known
-        end as s_outcome_known,
-        case
-            when not is_small and {{ is_shown('c_employed', 'min_cell_size') }}
-                then c_employed
-        end as s_employed,
-        case
-            when not is_small and {{ is_shown('c_in_field', 'min_cell_size') }}
-                then c_in_field
-        end as s_in_field,
-        case
-            when not is_small and {{ is_shown('c_further_education', 'min_cell_size') }}
-                then c_further_education
-        end as s_further_education
+            when not is_small and {{ is_shown('c_' ~ name, 'min_cell_size') }}
+                then c_{{ name }}
+        end as s_{{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
     from nested
 
 ),
@@ -161,12 +199,39 @@ final as (
         case
             when not is_small then round(s_further_education / p_alumni, 4)
         end as further_education_rate,
-        case
-            when s_employed > 0 then round(s_in_field / s_employed, 4)
-        end as in_field_rate,
+        {{ shown_ratio('s_in_field', 's_in_field_known') }} as in_field_rate,
         case
             when s_employed >= 30 then cast(median_months_to_first_job as double)
-        end as median_months_to_first_job
+        end as median_months_to_first_job,
+        in_field_basis,
+        cast(s_degree_level_job as integer) as n_degree_level_job,
+        {{ shown_ratio('s_degree_level_job', 's_degree_level_known') }} as degree_level_job_rate,
+        cast(s_modelled_earnings as integer) as n_modelled_earnings,
+        case
+            when s_modelled_earnings >= 30 then cast(round(modelled_earnings_p25) as integer)
+        end as modelled_earnings_p25,
+        case
+            when s_modelled_earnings >= 30
+                then cast(round(modelled_earnings_median) as integer)
+        end as modelled_earnings_median,
+        case
+            when s_modelled_earnings >= 30 then cast(round(modelled_earnings_p75) as integer)
+        end as modelled_earnings_p75,
+        'modelled from occupation and state, not observed earnings' as earnings_basis,
+        oews_release,
+        cast(s_nace_known as integer) as n_nace_known,
+        case when not is_small then round(s_nace_known / p_alumni, 4) end as knowledge_rate,
+        {{ shown_ratio('s_nace_positive', '(s_nace_known - s_nace_not_seeking)') }}
+            as career_outcomes_rate,
+        case when not is_small then first_nace_window_end end as first_nace_window_end,
+        case when not is_small then last_nace_window_end end as last_nace_window_end,
+        {%- for horizon in horizons %}
+        cast(s_status_{{ horizon }} as integer) as n_status_{{ horizon }},
+        {{ shown_ratio('s_employed_' ~ horizon, 's_status_' ~ horizon) }}
+            as employment_rate_{{ horizon }},
+        {{ shown_ratio('s_further_education_' ~ horizon, 's_status_' ~ horizon) }}
+            as further_education_rate_{{ horizon }}{{ "," if not loop.last }}
+        {%- endfor %}
     from shown
 
 )

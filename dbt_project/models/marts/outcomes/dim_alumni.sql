@@ -37,7 +37,25 @@ final as (
         outcomes.has_further_education,
         outcomes.has_further_degree,
         {{ redact_free_text('outcomes.current_city') }} as current_city,
-        outcomes.current_state
+        outcomes.current_state,
+        outcomes.in_field_basis,
+        outcomes.current_soc_code,
+        cast(outcomes.current_job_zone as integer) as current_job_zone,
+        outcomes.is_in_degree_level_job,
+        cast(outcomes.modelled_annual_earnings as integer) as modelled_annual_earnings,
+        outcomes.modelled_earnings_basis,
+        outcomes.oews_release,
+        cast(outcomes.nace_class_year as integer) as nace_class_year,
+        outcomes.nace_window_end,
+        outcomes.nace_outcome,
+        outcomes.is_employed_6m,
+        outcomes.is_in_further_education_6m,
+        outcomes.is_employed_1y,
+        outcomes.is_in_further_education_1y,
+        outcomes.is_employed_5y,
+        outcomes.is_in_further_education_5y,
+        outcomes.is_employed_10y,
+        outcomes.is_in_further_education_10y
     from outcomes
     left join programs
         on outcomes.program_cip = programs.cip_code

@@ -6,9 +6,10 @@ positions as (
 
 ),
 
-occupations as (
+major_groups as (
 
-    select * from {{ ref('soc_major_groups') }}
+    select * from {{ ref('stg_reference__soc_codes') }}
+    where soc_level = 'major'
 
 ),
 
@@ -25,9 +26,16 @@ final as (
         positions.alumni_key,
         positions.institution_id,
         {{ redact_free_text('positions.employer_name') }} as employer_name,
+        {{ redact_free_text('positions.employer_normalized') }} as employer_normalized,
         {{ redact_free_text('positions.title') }} as title,
+        positions.soc_code,
+        positions.soc_title,
+        positions.onet_soc_code,
         positions.soc_major_group,
-        occupations.soc_major_group_title,
+        major_groups.soc_title as soc_major_group_title,
+        cast(positions.coding_score as double) as coding_score,
+        positions.coding_method,
+        cast(positions.job_zone as integer) as job_zone,
         positions.naics_sector,
         industries.naics_sector_title,
         {{ redact_free_text('positions.city') }} as city,
@@ -37,11 +45,13 @@ final as (
         positions.is_current,
         cast(positions.months_after_graduation as integer) as months_after_graduation,
         positions.is_in_field,
+        positions.in_field_basis,
+        positions.is_degree_level_job,
         positions.source_system,
         positions.confirmed_by
     from positions
-    left join occupations
-        on positions.soc_major_group = occupations.soc_major_group
+    left join major_groups
+        on positions.soc_major_group = major_groups.soc_code
     left join industries
         on positions.naics_sector = industries.naics_sector
 

@@ -1,0 +1,35 @@
+"""`pathways classify ...`: code free text to official classifications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pathways.cli._shared import out
+
+app = typer.Typer(help="Code free text to official classifications.", no_args_is_help=True)
+
+
+@app.command("titles")
+def classify_titles(
+    input_file: Annotated[Path, typer.Option("--input", help="CSV with a `title` column "
+                                             "(optional `employer` or `naics_sector`).")],
+    output_file: Annotated[Path, typer.Option("--output", help="CSV to write: every input "
+                                              "column plus the occupation columns.")],
+) -> None:
+    """Code job titles to SOC 2018 detailed occupations (and O*NET-SOC codes).
+
+    Adds soc_code, soc_title, onet_soc_code, soc_major_group, coding_score (0-1) and
+    coding_method to every row. Titles that fit no occupation well enough (score below
+    0.5) get no code; see README "Occupations" for the methods and their accuracy."""
+    from pathways.occupations import classify_file
+
+    summary = classify_file(input_file, output_file)
+    methods = ", ".join(f"{method} {n:,}" for method, n in summary.methods.most_common())
+    out.print(f"coded {summary.rows:,} rows ({summary.distinct_titles:,} distinct titles) in "
+              f"{summary.seconds:.1f} s: {summary.coded_share:.1%} to a detailed occupation "
+              f"({methods})" + (f"; industry from column {summary.used_employer!r}"
+                                if summary.used_employer else ""))
+    out.print(f"wrote {summary.output}")

@@ -1,0 +1,248 @@
+"""The title coder (pathways.occupations): normalisation, look-ups, industry, overrides,
+honest uncertainty, and the `pathways classify titles` command."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from support import run_pathways
+
+from pathways.occupations import (
+    MIN_SCORE,
+    OUTPUT_COLUMNS,
+    ClassifyError,
+    OverrideError,
+    Reference,
+    TitleCoder,
+    classify_file,
+    read_overrides,
+)
+from pathways.occupations.employers import employer_basenames, employer_keys
+from pathways.occupations.industry import sectors_of_employers
+from pathways.occupations.normalize import forms_of, key_of
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "COLUMNS": "300"}
+
+
+@pytest.fixture(scope="module")
+def coder() -> TitleCoder:
+    return TitleCoder(Reference.from_directory())
+
+
+def _code(coder: TitleCoder, titles: list, sectors: list | None = None) -> list[dict]:
+    return coder.code(titles, sectors).to_pylist()
+
+
+def _soc(coder: TitleCoder, title: str, sector: str | None = None) -> str | None:
+    return _code(coder, [title], [sector])[0]["soc_code"]
+
+
+def test_a_title_with_seniority_words_gets_the_occupation_of_the_plain_title(coder):
+    for title in ("Senior Accountant", "Sr. Accountant", "Jr Accountant", "Lead Accountant",
+                  "Staff Accountant", "Entry Level Accountant"):
+        assert _soc(coder, title) == "13-2011", title
+
+
+def test_levels_employment_type_shift_location_and_department_are_dropped(coder):
+    for title in ("Software Developer II", "Software Developer 3", "Software Developer L3",
+                  "Software Developer - Contract", "Part-Time Software Developer",
+                  "Software Developer (Remote)", "Software Developer - Boston, MA",
+                  "Software Developer - Night Shift", "Software Developer, Payments",
+                  "Software Developer | Engineering Dept", "SOFTWARE DEVELOPER",
+                  "software   developer."):
+        row = _code(coder, [title])[0]
+        assert row["soc_code"] == "15-1252", (title, row)
+        assert row["coding_method"] == "exact", (title, row)
+
+
+def test_abbreviations_are_written_out(coder):
+    pairs = {"Admin Asst": "administrative assistant", "Sales Mgr": "sale manager",
+             "Pharmacy Tech": "pharmacy technician", "Cust Svc Rep": "customer service "
+             "representative", "Marketing Coord": "marketing coordinator",
+             "Mechanical Engr": "mechanical engineer", "Sr. Systems Admin":
+             "senior system administrator"}
+    keys = forms_of(pa.array(list(pairs))).full.to_pylist()
+    assert keys == list(pairs.values())
+    assert _soc(coder, "Cust Svc Rep") == "43-4051"
+
+
+def test_a_parenthetical_acronym_and_the_comma_form_are_understood(coder):
+    assert _soc(coder, "Registered Nurse (RN) - ICU") == "29-1141"
+    assert _soc(coder, "RN") == "29-1141"
+    assert _soc(coder, "Analyst, Market Research") == "13-1161"
+    assert _soc(coder, "Teacher, Elementary School") == "25-2021"
+
+
+def test_plural_occupation_titles_and_singular_profile_titles_share_a_key():
+    assert key_of(pa.array(["Registered Nurses", "registered nurse", "Secretaries",
+                            "secretary"])).to_pylist() == [
+        "registered nurse", "registered nurse", "secretary", "secretary"]
+
+
+def test_a_shared_title_is_resolved_by_the_employers_industry(coder):
+    school, plain = _code(coder, ["Counselor", "Counselor"], ["61", None])
+    assert school["soc_code"] == "21-1012"  # educational and school counselors
+    assert school["coding_method"] == "exact_industry"
+    assert plain["coding_method"] == "exact_most_likely"
+    assert plain["soc_code"] != school["soc_code"]
+
+
+def test_a_shared_title_without_industry_keeps_the_likeliest_occupation_with_a_lower_score(
+        coder):
+    row = _code(coder, ["Account Manager"])[0]
+    assert row["coding_method"] == "exact_most_likely"
+    assert row["soc_code"] is not None
+    assert 0 < row["coding_score"] < 1
+    unique = _code(coder, ["Registered Nurse"])[0]
+    assert unique["coding_method"] == "exact" and unique["coding_score"] == 1.0
+
+
+def test_a_misspelt_title_is_coded_by_its_near_spelling(coder):
+    row = _code(coder, ["Phlebotomst"])[0]  # its one word is unknown to the token model
+    assert row["coding_method"] == "fuzzy"
+    assert row["soc_code"] == "31-9097"
+    assert MIN_SCORE <= row["coding_score"] < 1
+    # A misspelling whose other words say enough is coded by them.
+    assert _code(coder, ["Wind Turbine Service Technican"])[0]["soc_code"] == "49-9081"
+
+
+def test_an_unknown_title_is_coded_by_its_words_or_honestly_left_empty(coder):
+    held_out = TitleCoder(Reference.from_directory().without_titles(
+        set(key_of(pa.array(["Pediatric Registered Nurse"])).to_pylist())))
+    nurse, nonsense = _code(held_out, ["Pediatric Registered Nurse", "Blockchain Wizard"])
+    assert nurse["coding_method"] in ("token", "exact")
+    assert nurse["soc_major_group"] == "29-0000"
+    assert nonsense["coding_method"] == "uncoded"
+    assert nonsense["soc_code"] is None and nonsense["soc_major_group"] is None
+    assert nonsense["coding_score"] < MIN_SCORE
+
+
+def test_overrides_win_over_the_reference(tmp_path):
+    path = tmp_path / "title_codes.csv"
+    path.write_text("title,soc_code,note\nRegistered Nurse,31-1131,test\n"
+                    "Blockchain Wizard,15-1252,our developers\n", encoding="utf-8")
+    overridden = TitleCoder(Reference.from_directory(), read_overrides(path))
+    nurse, wizard, other = overridden.code(["registered nurse - ICU", "BLOCKCHAIN WIZARD",
+                                            "Accountant"]).to_pylist()
+    assert (nurse["soc_code"], nurse["coding_method"], nurse["coding_score"]) == (
+        "31-1131", "override", 1.0)
+    assert (wizard["soc_code"], wizard["onet_soc_code"]) == ("15-1252", "15-1252.00")
+    assert other["coding_method"] == "exact"
+
+
+def test_the_shipped_overrides_name_real_occupations():
+    coder = TitleCoder.load()
+    rows = coder.code(read_overrides(ROOT / "config" / "title_codes.csv")["title"]).to_pylist()
+    assert rows and all(r["coding_method"] == "override" for r in rows)
+
+
+def test_an_override_naming_no_soc_occupation_is_refused_with_its_row(tmp_path):
+    path = tmp_path / "title_codes.csv"
+    path.write_text("title,soc_code\nNurse,29-1141\nWizard,99-9999\n", encoding="utf-8")
+    with pytest.raises(OverrideError, match="row 2: soc_code '99-9999' is not a SOC 2018"):
+        TitleCoder(Reference.from_directory(), read_overrides(path))
+
+
+def test_each_distinct_title_is_decided_once_and_rows_keep_their_order(coder):
+    titles = ["Cashier", "Accountant", None, "Cashier", "", "Accountant"]
+    rows = _code(coder, titles)
+    assert [r["title"] for r in rows] == titles
+    assert rows[0] == rows[3] and rows[1] == rows[5]
+    assert [r["coding_method"] for r in rows[2:5:2]] == ["empty", "empty"]
+    assert set(rows[0]) == {"title", "naics_sector", *OUTPUT_COLUMNS}
+
+
+def test_every_code_is_a_soc_2018_detailed_occupation_with_its_onet_code(coder):
+    con = duckdb.connect()
+    detailed = {r[0] for r in con.execute(
+        "select soc_code from 'reference/soc_structure.parquet' where soc_level = 'detailed'"
+    ).fetchall()}
+    sample = [r[0] for r in con.execute(
+        "select alternate_title from 'reference/onet_alternate_titles.parquet' "
+        "using sample 3000 rows (reservoir, 5)").fetchall()]
+    rows = _code(coder, sample)
+    coded = [r for r in rows if r["soc_code"]]
+    assert len(coded) > 0.95 * len(rows)
+    assert all(r["soc_code"] in detailed for r in coded)
+    assert all(r["onet_soc_code"].startswith(r["soc_code"] + ".") for r in coded)
+    assert all(r["soc_major_group"] == r["soc_code"][:2] + "-0000" for r in coded)
+    assert all(0 <= r["coding_score"] <= 1 for r in rows if r["coding_score"] is not None)
+
+
+def test_employers_get_the_sector_of_their_longest_keyword():
+    sectors = sectors_of_employers(pa.array(["Bayview Medical Center", "First Harbor Bank",
+                                             "State Department of Health", None, "Acme"]))
+    assert sectors.to_pylist() == ["62", "52", "92", None, None]
+
+
+def test_employer_names_differing_in_legal_form_case_and_punctuation_are_one_employer():
+    names = pa.array(["Acme Widgets, Inc.", "ACME WIDGETS", "Acme Widgets Inc", "acme widgets",
+                      "The Home Depot, Inc.", "Home Depot", "Cobalt Software GmbH",
+                      "Alder & Finch Law LLP", "Inc.", None])
+    bases = employer_basenames(names)
+    assert bases.to_pylist() == ["Acme Widgets", "ACME WIDGETS", "Acme Widgets",
+                                 "acme widgets", "The Home Depot", "Home Depot",
+                                 "Cobalt Software", "Alder & Finch Law", "Inc.", None]
+    keys = employer_keys(bases).to_pylist()
+    assert len(set(keys[:4])) == 1 and keys[4] == keys[5] == "homedepot"
+    assert keys[7] == "alderandfinchlaw" and keys[9] is None
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_classify_file_keeps_every_row_and_column_and_adds_the_codes(tmp_path, coder):
+    source = _write(tmp_path / "in.csv", "id,Job Title,Employer\r\n1,Sr. Accountant,"
+                    "First Harbor Bank\r\n2,,Nowhere\r\n3,\"Analyst, Market Research\",x\r\n")
+    summary = classify_file(source, tmp_path / "out.csv", coder)
+    with (tmp_path / "out.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert list(rows[0]) == ["id", "Job Title", "Employer", *OUTPUT_COLUMNS]
+    assert rows[0]["soc_code"] == "13-2011" and rows[2]["soc_code"] == "13-1161"
+    assert rows[1]["coding_method"] == "empty" and rows[1]["soc_code"] == ""
+    assert summary.rows == 3 and summary.used_employer == "Employer"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("name,employer\r\nAnn,Acme\r\n", "has no title column (its columns: name, employer)"),
+    ("title,soc_code\r\nNurse,1\r\n", "already has column(s) soc_code"),
+    ("title,employer\r\nNurse,Acme\r\nCook,Diner,extra\r\n", "row 2: 3 fields, the header "
+                                                              "has 2"),
+    ("", "is empty"),
+])
+def test_classify_file_refuses_bad_input_naming_what_is_wrong(tmp_path, coder, content,
+                                                              message):
+    with pytest.raises(ClassifyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        classify_file(_write(tmp_path / "in.csv", content), tmp_path / "out.csv", coder)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_classify_file_refuses_text_that_is_not_utf8(tmp_path, coder):
+    source = _write(tmp_path / "in.csv", "title\r\nCafé Manager\r\n", "cp1252")
+    with pytest.raises(ClassifyError, match="not UTF-8 text: byte 0xe9 on line 2"):
+        classify_file(source, tmp_path / "out.csv", coder)
+    utf16 = _write(tmp_path / "u16.csv", "\ufefftitle\r\nCafé Manager\r\n", "utf-16-le")
+    classify_file(utf16, tmp_path / "out.csv", coder)
+
+
+def test_the_classify_command_reports_bad_input_without_a_traceback(tmp_path):
+    source = _write(tmp_path / "in.csv", "name\r\nAnn\r\n")
+    result = run_pathways(["classify", "titles", "--input", str(source), "--output",
+                           str(tmp_path / "out.csv")], ENV, ROOT)
+    assert result.returncode == 2
+    assert "has no title column" in result.stderr and "Traceback" not in result.stderr
+    good = _write(tmp_path / "good.csv", "title\r\nRegistered Nurse\r\n")
+    result = run_pathways(["classify", "titles", "--input", str(good), "--output",
+                           str(tmp_path / "out.csv")], ENV, ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "coded 1 rows" in result.stdout and "29-1141" in (tmp_path / "out.csv").read_text(
+        encoding="utf-8")
