@@ -82,3 +82,10 @@ def test_the_publish_gate_refuses_text_that_escaped_redaction(tmp_path):
     (tmp_path / "second").mkdir()
     redacted = _crafted_build(tmp_path / "second", "[name removed] Photography")
     assert publish(redacted, warehouse, ["u"], project_root=root) == ["fct_alumni_positions"]
+
+
+def test_a_classification_code_alone_is_not_taken_for_a_phone_number(scanner):
+    # O*NET-SOC 13-1011.00 reads as a valid number to libphonenumber; alone, it is a code.
+    for code in ("13-1011.00", "15-1252", "11.0701", "52"):
+        assert scanner.findings(code) == []
+    assert scanner.findings("call 555-9311")

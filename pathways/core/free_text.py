@@ -53,6 +53,9 @@ WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 DIGIT = re.compile(r"\d")
 # Keys and hashes (alumni_key, position_key): hexadecimal strings carry no typed text.
 HEX_KEY = re.compile(r"[0-9a-f]{16,}")
+# A value that is only a classification code (SOC 2018 and O*NET-SOC "15-1252.00", CIP
+# "11.0701") is not typed text: phone-number matching would read some codes as numbers.
+CLASSIFICATION_CODE = re.compile(r"\d{2}-\d{4}(\.\d{2})?|\d{2}(\.\d{2}(\d{2})?)?")
 MIN_PHONE_DIGITS = 7
 PLACEHOLDERS = {"email": "[email removed]", "phone": "[phone removed]",
                 "address": "[address removed]", "name": "[name removed]"}
@@ -126,7 +129,7 @@ class Scanner:
 
     def findings(self, text: str | None) -> list[Finding]:
         """Every identifier in ``text``, in order, overlapping ones merged."""
-        if not text or HEX_KEY.fullmatch(text):
+        if not text or HEX_KEY.fullmatch(text) or CLASSIFICATION_CODE.fullmatch(text):
             return []
         matches = list(WORD.finditer(text))
         words = [_fold(m.group()) for m in matches]
