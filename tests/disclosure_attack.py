@@ -36,14 +36,22 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pathways.delivery.queries import _BREAKDOWNS, Breakdown
 
+HORIZONS = ("6m", "1y", "5y", "10y")
 OUTCOME_FAMILIES = {"n_alumni": "alumni", "n_found": "found",
                     "n_outcome_known": "outcome_known", "n_employed": "employed",
-                    "n_further_education": "further_education"}
+                    "n_further_education": "further_education",
+                    "n_degree_level_job": "degree_level_job",
+                    "n_modelled_earnings": "modelled_earnings", "n_nace_known": "nace_known",
+                    **{f"n_status_{h}": f"status_{h}" for h in HORIZONS}}
 _TRUTH_CONDITIONS = {"alumni": "true", "found": "is_profile_found",
                      "outcome_known": "is_outcome_known",
                      "employed": "is_employed_after_graduation",
                      "further_education": "has_further_education",
-                     "in_field": "first_job_is_in_field", "located": "current_state is not null"}
+                     "in_field": "first_job_is_in_field", "located": "current_state is not null",
+                     "degree_level_job": "is_in_degree_level_job",
+                     "modelled_earnings": "modelled_annual_earnings is not null",
+                     "nace_known": "nace_outcome is not null",
+                     **{f"status_{h}": f"is_employed_{h} is not null" for h in HORIZONS}}
 
 Cell = tuple[str | None, str | None, int]  # program_cip, degree_level, graduation_year
 
@@ -242,8 +250,9 @@ def _all_pages(get: Callable[[str, dict], dict], path: str, params: dict,
 
 def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict,
                     zero_shown: bool) -> None:
-    """The counts of an outcomes, history or match-quality row (and n_in_field from
-    in_field_rate x n_employed, n_further_education from its rate x n_alumni)."""
+    """The counts of an outcomes, history or match-quality row (and n_further_education
+    from its rate x n_alumni). The in-field rate's base (employed alumni whose first job's
+    in-field status is known) is not published, so it gives no count."""
     if row.get("suppression") == "complementary":
         return  # hidden although large: says nothing
     if row.get("is_suppressed"):
@@ -255,7 +264,9 @@ def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict,
         values["n_further_education"] = round(row["further_education_rate"] * row["n_alumni"])
     parents = {"n_found": ["n_alumni"], "n_outcome_known": ["n_alumni"],
                "n_further_education": ["n_alumni"],
-               "n_employed": ["n_outcome_known", "n_alumni"]}
+               "n_employed": ["n_outcome_known", "n_alumni"],
+               **{column: ["n_alumni"] for column in OUTCOME_FAMILIES
+                  if column.startswith(("n_degree", "n_modelled", "n_nace", "n_status"))}}
     for column, family in OUTCOME_FAMILIES.items():
         if column not in values:
             continue
@@ -265,12 +276,6 @@ def _outcome_counts(answers: Answers, selected: frozenset[int], row: dict,
         at_least = any(values.get(parent) == value for parent in parents.get(column, []))
         answers.add(family, selected, Shown(value, at_least=value is not None and at_least,
                                             maybe_absent=not zero_shown))
-    if row.get("in_field_rate") is not None and row.get("n_employed"):
-        in_field = round(row["in_field_rate"] * row["n_employed"])
-        answers.add("in_field", selected,
-                    Shown(in_field, at_least=in_field == row["n_employed"]))
-    elif row.get("n_employed") and "in_field_rate" in row:
-        answers.add("in_field", selected, Shown(None, maybe_absent=not zero_shown))
 
 
 def _unlisted_categories(answers: Answers) -> None:

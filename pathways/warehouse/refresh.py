@@ -161,6 +161,19 @@ def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
             json.loads(sources[0][0]) if sources and sources[0][0] else None)
 
 
+def _unfinished_full_rebuild(build_db: Path, run_id: str) -> bool:
+    """Whether a full rebuild started since the last complete build and did not finish
+    (failed or killed part-way: dbt's --full-refresh had begun replacing seeds and tables,
+    so an incremental build on top could find them missing or half-built)."""
+    return bool(_execute(build_db, """
+        select count(*) from ops.refresh_runs
+        where full_rebuild and status not in ('succeeded', 'partial') and run_id <> ?
+            and started_at > coalesce((select max(started_at) from ops.refresh_runs
+                                       where status in ('succeeded', 'partial')),
+                                      '-infinity'::timestamptz)
+    """, [run_id])[0][0])
+
+
 def _rows_per_layer(build_db: Path) -> dict[str, int]:
     rows = _execute(build_db, """
         select schema_name, sum(estimated_size)::bigint
@@ -240,6 +253,12 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
         result.full_rebuild_reason = ("first build" if last is None else
                                       "code, configuration, reference data or the linkage "
                                       "model changed since the last build")
+    elif _unfinished_full_rebuild(build_db, result.run_id):
+        result.full_rebuild = True
+        result.full_rebuild_reason = "the last full rebuild did not finish"
+    # Recorded now: a refresh killed during its build never reaches _finish.
+    _execute(build_db, "update ops.refresh_runs set full_rebuild = ? where run_id = ?",
+             [result.full_rebuild, result.run_id])
     step_started = time.perf_counter()
 
     def step_done(name: str) -> None:

@@ -6,7 +6,8 @@
 --
 -- Disclosure control, as in agg_outcomes_by_program (doc block disclosure_control): each
 -- count is perturbed by the cell-key method; a cell whose perturbed count is from 1 to
--- min_cell_size - 1 is suppressed (primary), and a share is shown only when its group's
+-- min_cell_size - 1, or 0 (the row itself says someone holds the occupation), is
+-- suppressed (primary), and a share is shown only when its group's
 -- perturbed count is shown too. A cell is never shown above its group.
 with
 
@@ -122,9 +123,9 @@ shown as (
         case
             when {{ is_shown('p_group', 'min_cell_size') }} then p_group
         end as s_group,
+        -- a row exists only for occupations alumni hold, so a perturbed 0 is withheld too
         case
-            when {{ is_shown('least(p_cell, p_group)', 'min_cell_size') }}
-                then least(p_cell, p_group)
+            when least(p_cell, p_group) >= min_cell_size then least(p_cell, p_group)
         end as s_cell
     from perturbed
 
