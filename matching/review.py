@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pathways.core.db import connect_build
 from pathways.core.ops import ensure_ops_schema
+from pathways.core.spreadsheet import from_spreadsheet_safe, write_safe_csv
 
 REVIEW_COLUMNS: tuple[str, ...] = (
     "institution_id", "student_id", "profile_id", "match_probability", "match_weight",
@@ -90,11 +91,9 @@ def export_review(build_db: Path, out: Path, lower: float, upper: float,
     with connect_build(build_db, read_only=True) as con:
         rows = con.execute(_EXPORT_SQL, [lower, upper, institution_id, institution_id]
                            ).fetchall()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REVIEW_COLUMNS)
-        writer.writerows(rows)
+    # Names, e-mails, titles and explanations are anyone's to choose, and reviewers open
+    # this file in a spreadsheet: written so that no cell runs as a formula.
+    write_safe_csv(out, REVIEW_COLUMNS, rows)
     return len(rows)
 
 
@@ -133,8 +132,8 @@ def import_review(build_db: Path, path: Path) -> ImportResult:
                 result.errors.append(f"{path}: row {row_number}: decision {row['decision']!r} "
                                      "is not yes or no")
                 continue
-            keys = [(row.get(k) or "").strip() for k in ("institution_id", "student_id",
-                                                         "profile_id")]
+            keys = [from_spreadsheet_safe((row.get(k) or "").strip())
+                    for k in ("institution_id", "student_id", "profile_id")]
             empty = [k for k, v in zip(("institution_id", "student_id", "profile_id"), keys,
                                        strict=True) if not v]
             if empty:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import run_pathways
 
-from pathways.warehouse.reports import spreadsheet_safe
+from pathways.core.spreadsheet import spreadsheet_safe
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ROOT / "tests" / "fixtures" / "files"

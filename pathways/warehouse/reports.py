@@ -5,8 +5,6 @@ text are anyone's to choose."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,33 +12,10 @@ import duckdb
 
 from pathways.core.db import connect_build
 from pathways.core.errors import NotBuiltYet
+from pathways.core.spreadsheet import write_safe_csv
 
 ERROR_COLUMNS: tuple[str, ...] = ("institution_id", "file", "row", "line", "field", "value",
                                   "problem", "raw_text")
-
-# A cell a spreadsheet would run as a formula: text beginning with one of these (also after
-# leading spaces, and their full-width forms). Such a cell gets a leading apostrophe, which
-# spreadsheets show as text and never evaluate.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """``value`` as a CSV cell no spreadsheet evaluates: text that would start a formula
-    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with an
-    apostrophe; numbers and empty cells are left alone."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def write_safe_csv(out: Path, header: Iterable[str], rows: Iterable[tuple]) -> None:
-    """A CSV file whose every cell is ``spreadsheet_safe``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
-
 
 @dataclass(frozen=True)
 class _Check:
