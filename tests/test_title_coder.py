@@ -212,6 +212,17 @@ def test_classify_file_keeps_every_row_and_column_and_adds_the_codes(tmp_path, c
     assert summary.rows == 3 and summary.used_employer == "Employer"
 
 
+def test_a_title_written_as_a_formula_is_output_as_text_a_spreadsheet_will_not_run(
+        tmp_path, coder):
+    source = _write(tmp_path / "in.csv", "title,employer\r\n"
+                    "\"=HYPERLINK(\"\"http://x\"\",\"\"Nurse\"\")\",@Acme\r\n")
+    classify_file(source, tmp_path / "out.csv", coder)
+    with (tmp_path / "out.csv").open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["title"] == "'=HYPERLINK(\"http://x\",\"Nurse\")"
+    assert row["employer"] == "'@Acme"
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("name,employer\r\nAnn,Acme\r\n", "has no title column (its columns: name, employer)"),
     ("title,soc_code\r\nNurse,1\r\n", "already has column(s) soc_code"),

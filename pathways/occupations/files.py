@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pathways.core.errors import PathwaysError
+from pathways.core.spreadsheet import write_safe_csv
 from pathways.occupations.coder import MIN_SCORE, OUTPUT_COLUMNS, TitleCoder
 from pathways.occupations.industry import sectors_of_employers
 
@@ -126,13 +127,11 @@ def classify_file(input_path: Path, output_path: Path,
         sectors = None
     coded = coder.code(titles, sectors)
     columns = [coded[name].to_pylist() for name in OUTPUT_COLUMNS]
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    with output_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*header, *OUTPUT_COLUMNS])
-        for index, row in enumerate(rows):
-            writer.writerow([*row, *("" if column[index] is None else column[index]
-                                     for column in columns)])
+    # Career offices open the output in a spreadsheet, and survey titles and employers are
+    # respondents' own text: every cell is written so that none runs as a formula.
+    write_safe_csv(output_path, [*header, *OUTPUT_COLUMNS],
+                   ([*row, *(column[index] for column in columns)]
+                    for index, row in enumerate(rows)))
     methods = Counter(coded["coding_method"].to_pylist())
     return ClassifySummary(rows=len(rows), distinct_titles=len(set(titles.to_pylist())),
                            seconds=time.perf_counter() - started, output=output_path,
