@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ingestion.archives import describe_content, read_delivered
 from ingestion.kind import ParseContext, SourceKind
+from ingestion.landing import IMPORT_PREFIX
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
 from ingestion.textfiles import (
     FileRefused,
@@ -89,7 +90,6 @@ def imports_resource(table: pa.Table) -> Iterator[pa.Table]:
     yield table
 
 
-IMPORT_PREFIX = "import:"
 
 
 def _keep_rows(table: pa.Table, erasures: ErasureList, context: ParseContext) -> list[bool]:

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.imports import IMPORT_PREFIX
-
+# The kind of a third-party import file: ``import:<source name>`` (ingestion.imports).
+IMPORT_PREFIX = "import:"
 # Folders whose names start with these are not deliveries (_truth, .git, ...).
 IGNORED_PREFIXES = ("_", ".")
 UNKNOWN_KIND = "unknown"

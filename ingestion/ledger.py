@@ -7,12 +7,15 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from ingestion.landing import open_regular
-from ingestion.parsed import QuarantinedRow
 from pathways.core.ops import ensure_ops_schema
+
+if TYPE_CHECKING:  # the parsers' pyarrow and ftfy are not needed to read the ledger
+    from ingestion.parsed import QuarantinedRow
 
 _VERSION_SUFFIX = re.compile(
     r"[\s._-]*(v\d+|version\d+|corrected|correction|revised|final|resend|resubmitted|"

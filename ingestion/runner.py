@@ -25,7 +25,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,46 +34,31 @@ import pyarrow as pa
 
 from ingestion.archives import is_zip_archive, unpack_zip
 from ingestion.imports import IMPORT_PREFIX
+from ingestion.intake import record_reference_load
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.landing import LandingFile, discover, untrusted
 from ingestion.ledger import Ledger, file_sha256, submission_key
 from ingestion.parsed import ParsedFile
 from ingestion.reference import config_source
 from ingestion.refused import FileRefused
+from ingestion.results import FileResult
 from ingestion.sources import source_kind
+from pathways.core import tallies
 from pathways.core.build_area import dlt_pipelines_dir, ensure_private_dir, exclusive
 from pathways.core.config import ImportsConfig, PathwaysConfig
-from pathways.core.db import open_build
+from pathways.core.db import open_build, table_exists
 from pathways.core.erasure_list import ErasureList
 from pathways.core.errors import PathwaysError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FileResult", "Ingestor", "LandingFile", "discover", "ingest_files",
-           "ingest_landing"]
-
-
-@dataclass
-class FileResult:
-    """What happened to one file (the JSON summary `pathways ingest --json` prints)."""
-
-    file: str
-    kind: str
-    institution_id: str | None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    rows_erased: int = 0  # withheld: the person asked to be forgotten (pathways forget)
-    status: str = "pending"  # loaded | skipped (already loaded) | refused
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["FileResult", "Ingestor", "LandingFile", "discover", "ingest_files"]
 
 
 # Rows loaded per dlt run when ingesting many files (see Ingestor.ingest_many).
 BATCH_ROWS = 2_000_000
+# The schema (dlt's dataset) the files load into.
+RAW_SCHEMA = "raw"
 
 
 def _constant(value: str, n: int) -> pa.Array:
@@ -146,7 +131,7 @@ class Ingestor:
         self.pipeline = dlt.pipeline(
             pipeline_name="pathways_raw",
             destination=dlt.destinations.duckdb(self.con),
-            dataset_name="raw",
+            dataset_name=RAW_SCHEMA,
             pipelines_dir=str(pipelines_dir),
         )
         self.discard_load_packages()  # what a killed ingest left behind is never loaded
@@ -178,8 +163,13 @@ class Ingestor:
 
     def load_reference(self) -> None:
         """Replace raw.institutions and raw.institution_aliases from the configuration."""
-        self.pipeline.run(config_source(self.config, self.imports))
+        source = config_source(self.config, self.imports)
+        self.pipeline.run(source)
         self.discard_load_packages()
+        for name in source.resources:  # replaced whole, and small: recounted
+            if table_exists(self.con, RAW_SCHEMA, name):
+                tallies.recount(self.con, RAW_SCHEMA, name)
+        record_reference_load(self.con, self.config, self.imports)
 
     def ingest_many(self, files: list[LandingFile],
                     on_file: Callable[[FileResult], None] | None = None,
@@ -355,11 +345,19 @@ class Ingestor:
             for resource, table in pending.tables:
                 by_resource.setdefault(resource, []).append(table)
         if by_resource:
-            self.pipeline.run([
-                resource(tables[0] if len(tables) == 1
-                         else pa.concat_tables(tables, promote_options="default"))
-                for resource, tables in by_resource.items()])
+            resources = [resource(tables[0] if len(tables) == 1
+                                  else pa.concat_tables(tables, promote_options="default"))
+                         for resource, tables in by_resource.items()]
+            self.pipeline.run(resources)
             self.discard_load_packages()
+            # The raw tables' tallies gain the rows of these files (the refresh's source
+            # signatures, pathways.core.tallies): found by this ingest's id and the files'
+            # hashes, which zone maps find without reading the rest of the pool.
+            shas = sorted({pending.sha for pending in batch})
+            for resource in resources:
+                tallies.add_loaded(self.con, RAW_SCHEMA, resource.table_name,
+                                   "_ingest_id = ? and _file_sha256 in (select unnest(?))",
+                                   [self.ingest_id, shas])
 
     # -- helpers --------------------------------------------------------------------------
     def _withhold_erased(self, parsed: ParsedFile, source: SourceKind,
@@ -437,12 +435,3 @@ def ingest_files(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
     with Ingestor(build_db, config, imports) as ingestor:
         ingestor.load_reference()
         return ingestor.ingest_many(files, file_done)
-
-
-def ingest_landing(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
-                   landing: Path,
-                   on_progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
-    """Load every new file of a landing folder (see ``discover``)."""
-    if not landing.is_dir():
-        raise PathwaysError(f"landing folder {landing} does not exist")
-    return ingest_files(build_db, config, imports, discover(landing), on_progress)

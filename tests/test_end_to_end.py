@@ -268,19 +268,22 @@ def test_no_shared_mart_shows_a_count_below_the_threshold(built):
                         "where not is_suppressed")[0][0] > 0
 
 
-def test_second_refresh_adds_history_and_keeps_keys(built):
+def test_a_refresh_with_nothing_new_publishes_nothing_and_a_full_one_adds_history(built):
     root, env, landing, _ = built
     keys_before = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     again = _run(["ingest", "--landing", str(landing), "--json"], env, root)
     assert again.returncode == 0, again.stderr
     assert '"status": "skipped"' in again.stdout and '"status": "loaded"' not in again.stdout
-    refreshed = _run(["refresh"], env, root)
+    unchanged = _run(["refresh"], env, root)
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "nothing new since refresh" in unchanged.stdout
+    history = "select institution_id, count(*) from marts.agg_match_quality group by all"
+    assert len(runs := _query(root, history)) == 3 and all(n == 1 for _, n in runs)
+    refreshed = _run(["refresh", "--full"], env, root)
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
     keys_after = {r for r in _query(root, "select alumni_key, record_key from marts.dim_alumni")}
     assert keys_before == keys_after
-    runs = _query(root, "select institution_id, count(*) from marts.agg_match_quality "
-                        "group by institution_id")
-    assert len(runs) == 3 and all(n == 2 for _, n in runs)
+    assert len(runs := _query(root, history)) == 3 and all(n == 2 for _, n in runs)
 
 
 def test_refused_file_fails_ingest_with_a_named_reason(built, tmp_path):

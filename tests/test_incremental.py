@@ -147,23 +147,31 @@ def test_history_survives_a_full_rebuild(refreshed):
 
 
 def test_a_configuration_change_rebuilds_in_full(refreshed):
-    root, env, *_, config = refreshed
+    root, env, _, _, runs, config = refreshed
+    published_before = (root / "wh.duckdb").read_bytes()
     unchanged = run_pathways(["refresh"], env, root)
     assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
-    assert "(incremental; no source changed)" in unchanged.stdout
-    # Nothing new: only the history marts (stamped with every refresh) and their tests
-    # ran, and the validation (warn-severity) tests, which run on every refresh.
+    last_full = runs[-1].stdout.split("Refresh ", 1)[1].split()[0]
+    assert f"nothing new since refresh {last_full}" in unchanged.stdout
+    # The first landing folder again: every file was loaded before, so nothing is new (the
+    # delivery's folder holds a file refused each time it is offered, a new ledger row).
+    again = run_pathways(["refresh", "--landing", str(root / "base")], env, root)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "same content already loaded" in again.stdout + again.stderr
+    assert f"nothing new since refresh {last_full}" in again.stdout
+    # Nothing new: no dbt build, no test, no publish; the runs are recorded as unchanged.
     con = duckdb.connect(str(root / "build" / "wh_build.duckdb"), read_only=True)
-    (passed, warned), = con.execute("select tests_passed, tests_warned from ops.refresh_runs "
-                                    "order by started_at desc limit 1").fetchall()
+    recorded = con.execute("select status, published, tests_passed, changed_sources "
+                           "from ops.refresh_runs order by started_at desc limit 2").fetchall()
     con.close()
-    assert 5 < passed + warned <= 15, (passed, warned)
+    assert recorded == [("unchanged", False, None, "[]")] * 2
+    assert (root / "wh.duckdb").read_bytes() == published_before
     published = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     assert published.execute("select count(distinct refresh_id) from "
-                             "marts.agg_outcomes_history").fetchall()[0][0] == 4
+                             "marts.agg_outcomes_history").fetchall()[0][0] == 3
     published.close()
     status = run_pathways(["status"], env, root)
-    assert "history marts only" in status.stdout and "everything" in status.stdout
+    assert "nothing (nothing new)" in status.stdout and "everything" in status.stdout
     config.write_text(config.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     changed = run_pathways(["refresh"], env, root)
     assert changed.returncode == 0, changed.stdout + changed.stderr

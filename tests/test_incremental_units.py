@@ -128,6 +128,71 @@ def test_source_signatures_follow_content_not_load_bookkeeping(tmp_path):
     assert changed_sources(signatures(db, tables), before) == ["later.later", "people.people"]
 
 
+def test_a_kept_tally_equals_a_recount_and_a_deletion_is_noticed(tmp_path):
+    from pathways.core import tallies
+    from pathways.core.ops import ensure_ops_schema
+
+    con = duckdb.connect(str(tmp_path / "b.duckdb"))
+    ensure_ops_schema(con)
+    con.execute("create schema raw")
+    con.execute("create table raw.people as select range::varchar as name, 'i1' as "
+                "_ingest_id, 'f1' as _file_sha256, 'load1' as _dlt_load_id from range(1000)")
+    tallies.add_loaded(con, "raw", "people", "_ingest_id = ?", ["i1"])  # no tally yet
+    con.execute("insert into raw.people select 'new ' || range, 'i2', 'f2', 'load2' "
+                "from range(10)")
+    tallies.add_loaded(con, "raw", "people", "_ingest_id = ? and _file_sha256 in "
+                       "(select unnest(?))", ["i2", ["f2"]])
+    kept = con.execute("select row_count, hash_sum from ops.source_tallies").fetchall()
+    columns = tallies.hashed_columns(con, "raw", "people")
+    assert columns == ['"name"', '"_ingest_id"', '"_file_sha256"']
+    assert kept == [tallies.count_and_hash(con, "raw", "people", columns)]
+    tables = [SourceTable("people", "people", "raw", "people")]
+    before = signatures(con, tables)
+    assert before == {"people.people": f"{kept[0][0]}:{kept[0][1]}"}
+    con.execute("delete from raw.people where name = '7'")  # an erasure: the count differs
+    after = signatures(con, tables)
+    assert changed_sources(after, before) == ["people.people"]
+    assert after["people.people"].startswith("1009:")
+    # A load killed before its tally was kept is noticed the same way.
+    con.execute("insert into raw.people values ('late', 'i3', 'f3', 'load3')")
+    assert signatures(con, tables)["people.people"].startswith("1010:")
+
+
+def _runs(con: duckdb.DuckDBPyConnection, *rows: tuple) -> None:
+    from pathways.core.ops import ensure_ops_schema
+
+    ensure_ops_schema(con)
+    for i, (run_id, status, published) in enumerate(rows):
+        con.execute("insert into ops.refresh_runs (run_id, started_at, status, published) "
+                    "values (?, timestamptz '2026-01-01' + to_seconds(?), ?, ?)",
+                    [run_id, i, status, published])
+
+
+@pytest.mark.parametrize(("build_runs", "published_runs", "standing"), [
+    ([("r1", "succeeded", True)], [("r1", "succeeded", True)], "r1"),
+    ([("r1", "succeeded", True), ("r2", "unchanged", False)],
+     [("r1", "succeeded", True)], "r1"),
+    # A failed or partial run since, or a published file that is not the last build's:
+    # a build runs all the same.
+    ([("r1", "succeeded", True), ("r2", "failed", False)], [("r1", "succeeded", True)], None),
+    ([("r1", "succeeded", True), ("r2", "partial", True)],
+     [("r1", "succeeded", True), ("r2", "partial", True)], None),
+    ([("r1", "succeeded", True)], [], None),
+    ([("r1", "succeeded", True)], [("r0", "succeeded", True)], None),
+])
+def test_nothing_is_rebuilt_only_while_the_published_file_is_the_last_builds(
+        tmp_path, build_runs, published_runs, standing):
+    from pathways.warehouse.refresh import _published_unchanged
+
+    build = duckdb.connect(str(tmp_path / "build.duckdb"))
+    _runs(build, *build_runs, ("now", "running", False))
+    if published_runs:
+        published = duckdb.connect(str(tmp_path / "wh.duckdb"))
+        _runs(published, *published_runs)
+        published.close()
+    assert _published_unchanged(build, tmp_path / "wh.duckdb", "now") == standing
+
+
 def test_the_build_selects_what_descends_from_changed_sources_and_every_validation_test():
     assert build_selection(["profiles.profiles", "rosters.rosters"]) == [
         "source:profiles.profiles+", "source:rosters.rosters+", "tag:every_refresh",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -42,18 +43,22 @@ def _print_results(results: list, as_json: bool) -> None:
             console.print(f"[yellow]{escape(r.file)}[/yellow]: {escape(message)}")
 
 
-def _ingest_landing(ctx: typer.Context, landing: Path, as_json: bool = False) -> list:
-    """Ingest a landing folder with a progress bar (or quietly with ``as_json``)."""
-    from ingestion.runner import ingest_landing
+def _ingest_landing(ctx: typer.Context, landing: Path, as_json: bool = False,
+                    on_work: Callable[[], None] | None = None) -> list:
+    """Ingest a landing folder with a progress bar (or quietly with ``as_json``);
+    ``on_work()`` when some file is new."""
+    from ingestion.intake import ingest_landing
 
     rt = runtime(ctx)
     if as_json:
-        return ingest_landing(rt.settings.build_db, rt.config, rt.imports, landing)
+        return ingest_landing(rt.settings.build_db, rt.config, rt.imports, landing,
+                              on_work=on_work)
     with progress() as bar:
         task = bar.add_task("ingest files", total=None)
         return ingest_landing(
             rt.settings.build_db, rt.config, rt.imports, landing,
-            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+            on_work=on_work)
 
 
 def ingest(
@@ -93,6 +98,9 @@ def _print_refresh(settings: Settings, result) -> None:
     from pathways.core.free_text import DESCRIPTIONS
 
     warehouse, build_db = settings.warehouse, settings.build_db
+    if result.status == "unchanged":
+        out.print(f"Refresh {result.run_id}: {result.message}.", soft_wrap=True)
+        return
     if result.message and result.status == "succeeded":
         console.print(f"[yellow]{result.message}", soft_wrap=True)
     if result.status not in ("succeeded", "partial"):
@@ -162,8 +170,8 @@ def refresh(
                                  param_hint="--landing")
     _local_key_warning()
 
-    def ingest() -> bool:
-        results = _ingest_landing(ctx, landing)
+    def ingest(start_build: Callable[[], None]) -> bool:
+        results = _ingest_landing(ctx, landing, on_work=start_build)
         _print_results(results, as_json=False)
         return not any(r.status == "refused" for r in results)
 
@@ -190,6 +198,8 @@ def _print_refresh_and_summary(rt, result) -> None:
 
 def _what_was_built(run: dict) -> str:
     """Everything, or what descends from the sources that changed."""
+    if run["status"] == "unchanged":
+        return "nothing (nothing new)"
     if run["full_rebuild"]:
         return "everything"
     changed = json.loads(run["changed_sources"]) if run["changed_sources"] else None
@@ -213,7 +223,8 @@ def status(
     table = Table("run", "started", "status", "built", "tests passed/failed/warned",
                   "steps (s)", "published", title="Refreshes")
     for run in runs:
-        colour = {"succeeded": "green", "failed": "red", "interrupted": "red"}.get(
+        colour = {"succeeded": "green", "unchanged": "green", "failed": "red",
+                  "interrupted": "red"}.get(
             run["status"], "yellow")
         steps = json.loads(run["step_seconds"]) if run["step_seconds"] else {}
         held = json.loads(run["held_back"]) if run["held_back"] else {}

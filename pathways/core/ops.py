@@ -7,6 +7,8 @@
 | ``refresh_runs`` | refresh | one row per refresh: status, steps, tests, published, held back |
 | ``match_reviews`` | match review import | reviewers' yes/no decisions on candidate pairs |
 | ``erasures`` | forget | erased people, as keyed hashes only |
+| ``source_tallies`` | ingest | rows and row-hash sum of each raw table (core.tallies) |
+| ``reference_loads`` | ingest | digest of the configuration each load of raw's config tables had |
 
 Every writer calls ``ensure_ops_schema`` on its connection first; the statements are
 idempotent, and columns added since a table was first created are added in place.
@@ -85,6 +87,17 @@ create table if not exists ops.erasures (
     reason varchar,
     rows_erased json,
     requested_at timestamptz default current_timestamp
+);
+create table if not exists ops.source_tallies (
+    schema_name varchar not null,
+    table_name varchar not null,
+    row_count bigint not null,
+    hash_sum hugeint not null,
+    tallied_at timestamptz default current_timestamp
+);
+create table if not exists ops.reference_loads (
+    config_digest varchar not null,
+    loaded_at timestamptz default current_timestamp
 );
 """
 

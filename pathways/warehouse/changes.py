@@ -3,7 +3,8 @@
 Every dbt source table in the build area gets a signature: its row count and the sum of a
 hash of each row over every column but dlt's load bookkeeping (``_dlt_load_id`` and
 ``_dlt_id`` are new on every load, even of an unchanged configuration table); about 0.2 s
-for all sources at a million profiles. A refresh compares them with the signatures the
+for all sources at a million profiles, so the raw tables' are kept by ingest instead
+(pathways.core.tallies) and a refresh reads them. A refresh compares them with the signatures the
 last successful refresh built from and rebuilds only what descends from a source that
 changed (``dbt build --select source:<name>+``), plus the models stamped with the refresh
 itself (tag ``every_refresh``: the history marts). A node with no changed ancestor would
@@ -19,14 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import yaml
 
-from pathways.core.db import connect_build, quote_ident
+from pathways.core.db import connect_build, quote_ident, table_exists
+from pathways.core.tallies import count_and_hash, tally
 
 # Models whose rows depend on the refresh itself (its id, its time), not only on sources.
 EVERY_REFRESH_TAG = "every_refresh"
 # Tests every refresh runs, whatever changed: the validation (warn-severity) tests.
 EVERY_REFRESH_TESTS = "config.severity:warn"
+# libyaml's safe loader where it is built in (about ten times faster on the sources files).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def source_tables(project_dir: Path) -> list[SourceTable]:
     """Every source table declared in the project's ``_*__sources.yml`` files."""
     tables = []
     for path in sorted((project_dir / "dbt_project" / "models").rglob("_*__sources.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         for source in document.get("sources", []):
             schema = source.get("schema", source["name"])
             for table in source.get("tables", []):
@@ -56,27 +61,40 @@ def source_tables(project_dir: Path) -> list[SourceTable]:
     return tables
 
 
-def signatures(build_db: Path, tables: list[SourceTable]) -> dict[str, str]:
-    """``source.table`` -> "<rows>:<sum of row hashes>" (or "missing") for each table."""
-    with connect_build(build_db, read_only=True) as con:
-        columns: dict[tuple[str, str], list[str]] = {}
-        for schema, name, column in con.execute(
-                "select schema_name, table_name, column_name from duckdb_columns() "
-                "where not starts_with(column_name, '_dlt_') "
-                "order by schema_name, table_name, column_index").fetchall():
-            columns.setdefault((schema, name), []).append(quote_ident(column))
-        result = {}
-        for table in tables:
-            names = columns.get((table.schema, table.identifier))
-            if not names:
-                result[table.label] = "missing"
-                continue
-            rows, total = con.execute(
-                f'select count(*), coalesce(sum(hash({", ".join(names)})), 0)::varchar '
-                f"from {quote_ident(table.schema)}.{quote_ident(table.identifier)}"
-            ).fetchone()
-            result[table.label] = f"{rows}:{total}"
-        return result
+def signatures(build: Path | duckdb.DuckDBPyConnection,
+               tables: list[SourceTable]) -> dict[str, str]:
+    """``source.table`` -> "<rows>:<sum of row hashes>" (or "missing") for each table of the
+    build area (its path, read-only, or a connection to it that may write). Raw tables are
+    read from the tallies ingest keeps (pathways.core.tallies), recounted (and, on a
+    connection that may write, kept) where a tally is missing or no longer counts the
+    table's rows; other tables (ops) are hashed in full."""
+    if isinstance(build, duckdb.DuckDBPyConnection):
+        return _signatures(build, tables, keep=True)
+    with connect_build(build, read_only=True) as con:
+        return _signatures(con, tables, keep=False)
+
+
+def _signatures(con: duckdb.DuckDBPyConnection, tables: list[SourceTable],
+                keep: bool) -> dict[str, str]:
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, name, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where not starts_with(column_name, '_dlt_') "
+            "order by schema_name, table_name, column_index").fetchall():
+        columns.setdefault((schema, name), []).append(quote_ident(column))
+    tallied = keep and table_exists(con, "ops", "source_tallies")
+    result = {}
+    for table in tables:
+        names = columns.get((table.schema, table.identifier))
+        if not names:
+            result[table.label] = "missing"
+            continue
+        if tallied and table.schema == "raw":
+            rows, total = tally(con, table.schema, table.identifier, names)
+        else:
+            rows, total = count_and_hash(con, table.schema, table.identifier, names)
+        result[table.label] = f"{rows}:{total}"
+    return result
 
 
 def changed_sources(current: dict[str, str], previous: dict[str, str]) -> list[str]:

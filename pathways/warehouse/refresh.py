@@ -62,7 +62,7 @@ REDACTIONS = ("pii", "int_free_text_redactions")
 @dataclass
 class RefreshResult:
     run_id: str
-    status: str = "running"  # then publishing, succeeded, partial or failed
+    status: str = "running"  # then publishing, succeeded, partial or failed; or unchanged
     failed_step: str | None = None
     message: str | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
@@ -77,16 +77,26 @@ class RefreshResult:
     held_back: dict[str, list[str]] = field(default_factory=dict)
     # Free-text values redacted before publishing: what they held -> how many.
     redactions: dict[str, int] = field(default_factory=dict)
+    # Status ``unchanged``: the run whose published warehouse still stands (nothing new
+    # since it: no dbt build, no publish).
+    unchanged_since: str | None = None
 
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _execute(build_db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """One statement on the build area, connected only for its length: dbt's process
-    needs the file to itself while it builds."""
-    with connect_build(build_db) as con:
+# The build area: its path (connected for one statement: dbt's process needs the file to
+# itself while it builds), or a connection the caller holds for a run of statements.
+BuildArea = Path | duckdb.DuckDBPyConnection
+
+
+def _execute(build: BuildArea, sql: str, params: list | None = None) -> list[tuple]:
+    """One statement on the build area (connected only for its length when ``build`` is
+    a path)."""
+    if isinstance(build, duckdb.DuckDBPyConnection):
+        return build.execute(sql, params or []).fetchall()
+    with connect_build(build) as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -128,27 +138,26 @@ def recover_dead_runs(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
                         [run_id])
 
 
-def _start(build_db: Path, warehouse: Path, run_id: str) -> None:
-    with connect_build(build_db) as con:
-        ensure_ops_schema(con)
-        recover_dead_runs(con, warehouse)
-        existing = {row[0] for row in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts'").fetchall()}
-        for table in HISTORY_TABLES:
-            if table in existing:
-                con.execute(f"""
-                    delete from marts.{table}
-                    where refresh_id not in (
-                        select run_id from ops.refresh_runs where published)
-                        or refresh_id || '|' || institution_id in (
-                            select run_id || '|' || unnest(json_keys(held_back))
-                            from ops.refresh_runs where held_back is not null)""")
-        con.execute("insert into ops.refresh_runs (run_id, started_at, status) "
-                    "values (?, current_timestamp, 'running')", [run_id])
+def _start(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) -> None:
+    ensure_ops_schema(con)
+    recover_dead_runs(con, warehouse)
+    existing = {row[0] for row in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'marts'").fetchall()}
+    for table in HISTORY_TABLES:
+        if table in existing:
+            con.execute(f"""
+                delete from marts.{table}
+                where refresh_id not in (
+                    select run_id from ops.refresh_runs where published)
+                    or refresh_id || '|' || institution_id in (
+                        select run_id || '|' || unnest(json_keys(held_back))
+                        from ops.refresh_runs where held_back is not null)""")
+    con.execute("insert into ops.refresh_runs (run_id, started_at, status) "
+                "values (?, current_timestamp, 'running')", [run_id])
 
 
-def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
+def _last_build(build_db: BuildArea) -> tuple[str | None, dict[str, str] | None]:
     """The fingerprint of the last complete build (a partial refresh builds every model
     too) and the source signatures of the last build whose tests all passed (after a
     partial one, what changed since is rebuilt and retested until it passes)."""
@@ -161,7 +170,7 @@ def _last_build(build_db: Path) -> tuple[str | None, dict[str, str] | None]:
             json.loads(sources[0][0]) if sources and sources[0][0] else None)
 
 
-def _unfinished_full_rebuild(build_db: Path, run_id: str) -> bool:
+def _unfinished_full_rebuild(build_db: BuildArea, run_id: str) -> bool:
     """Whether a full rebuild started since the last complete build and did not finish
     (failed or killed part-way: dbt's --full-refresh had begun replacing seeds and tables,
     so an incremental build on top could find them missing or half-built)."""
@@ -174,7 +183,27 @@ def _unfinished_full_rebuild(build_db: Path, run_id: str) -> bool:
     """, [run_id])[0][0])
 
 
-def _rows_per_layer(build_db: Path) -> dict[str, int]:
+def _published_unchanged(build_db: BuildArea, warehouse: Path, run_id: str) -> str | None:
+    """When no source changed since the last successful build and the code fingerprint is
+    the same: the run whose published warehouse still holds exactly what a build now would
+    publish, or None when a build must run all the same. That is so only when every run
+    since that build found nothing new either (a failed, interrupted or partial run since
+    may have left models or held-back institutions to build again) and the published file
+    still records that run as its latest publish."""
+    rows = _execute(build_db, """
+        select run_id, status, published from ops.refresh_runs
+        where run_id <> ? and status <> 'unchanged'
+        order by started_at desc limit 1""", [run_id])
+    if not rows or rows[0][1] != "succeeded" or not rows[0][2]:
+        return None
+    last = rows[0][0]
+    published = _published_runs(warehouse)
+    if published.get(last, (None,))[0] != "succeeded" or max(published) != last:
+        return None
+    return last
+
+
+def _rows_per_layer(build_db: BuildArea) -> dict[str, int]:
     rows = _execute(build_db, """
         select schema_name, sum(estimated_size)::bigint
         from duckdb_tables()
@@ -184,7 +213,7 @@ def _rows_per_layer(build_db: Path) -> dict[str, int]:
     return {schema: int(n) for schema, n in rows}
 
 
-def _finish(build_db: Path, result: RefreshResult) -> None:
+def _finish(build_db: BuildArea, result: RefreshResult) -> None:
     dbt = result.dbt
     _execute(build_db, """
         update ops.refresh_runs set
@@ -219,10 +248,13 @@ def _pause_hook(settings: Settings) -> Callable[[str], None] | None:
 
 def run_refresh(
     *, settings: Settings, config: PathwaysConfig, full: bool = False,
-    ingest: Callable[[], bool] | None = None,
+    ingest: Callable[[Callable[[], None]], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
-    """Ingest (``ingest()`` returns False when a file was refused), build and test, publish.
+    """Ingest (``ingest(start_build)`` returns False when a file was refused, and calls
+    ``start_build()`` once it finds a new file, so dbt parses the project while files
+    load), build and test, publish. With no new file, no source changed and the same code,
+    nothing is built or published: the run is recorded as ``unchanged``.
 
     Only what descends from a source with new or changed rows since the last successful
     build is rebuilt and retested (pathways.warehouse.changes), and incremental models
@@ -236,29 +268,30 @@ def run_refresh(
 
 
 def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
-             ingest: Callable[[], bool] | None,
+             ingest: Callable[[Callable[[], None]], bool] | None,
              on_progress: Callable[[int, int], None] | None) -> RefreshResult:
     build_db, warehouse = settings.build_db, settings.warehouse
     result = RefreshResult(new_run_id())
-    _start(build_db, warehouse, result.run_id)
     fingerprint = build_fingerprint(settings.project_root,
                                     [settings.config_file, settings.imports_file])
-    _execute(build_db, "update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
-             [fingerprint, result.run_id])
-    last, last_sources = _last_build(build_db)
-    if full:
-        result.full_rebuild, result.full_rebuild_reason = True, "requested (--full)"
-    elif last != fingerprint:
-        result.full_rebuild = True
-        result.full_rebuild_reason = ("first build" if last is None else
-                                      "code, configuration, reference data or the linkage "
-                                      "model changed since the last build")
-    elif _unfinished_full_rebuild(build_db, result.run_id):
-        result.full_rebuild = True
-        result.full_rebuild_reason = "the last full rebuild did not finish"
-    # Recorded now: a refresh killed during its build never reaches _finish.
-    _execute(build_db, "update ops.refresh_runs set full_rebuild = ? where run_id = ?",
-             [result.full_rebuild, result.run_id])
+    with connect_build(build_db) as con:  # one connection until ingest needs the file
+        _start(con, warehouse, result.run_id)
+        con.execute("update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
+                    [fingerprint, result.run_id])
+        last, last_sources = _last_build(con)
+        if full:
+            result.full_rebuild, result.full_rebuild_reason = True, "requested (--full)"
+        elif last != fingerprint:
+            result.full_rebuild = True
+            result.full_rebuild_reason = ("first build" if last is None else
+                                          "code, configuration, reference data or the "
+                                          "linkage model changed since the last build")
+        elif _unfinished_full_rebuild(con, result.run_id):
+            result.full_rebuild = True
+            result.full_rebuild_reason = "the last full rebuild did not finish"
+        # Recorded now: a refresh killed during its build never reaches _finish.
+        con.execute("update ops.refresh_runs set full_rebuild = ? where run_id = ?",
+                    [result.full_rebuild, result.run_id])
     step_started = time.perf_counter()
 
     def step_done(name: str) -> None:
@@ -266,24 +299,46 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
         result.step_seconds[name] = round(time.perf_counter() - step_started, 2)
         step_started = time.perf_counter()
 
-    # dbt starts now and parses the project while ingest runs; it gets its command after.
-    dbt = DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id})
+    # dbt starts when ingest finds a new file and parses the project while files load; it
+    # gets its command after. With nothing new it starts only if there is to build.
+    dbt: DbtProcess | None = None
+    recorded = False  # whether _finish already recorded the run
+
+    def start_build() -> None:
+        nonlocal dbt
+        if dbt is None:
+            dbt = DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id})
+
     try:
         if ingest is not None:
-            all_loaded = ingest()
+            all_loaded = ingest(start_build)
             step_done("ingest")
             if not all_loaded:
                 result.message = "some files were refused (see `pathways ingest` output)"
-        sources = signatures(build_db, source_tables(settings.project_root))
-        _execute(build_db, "update ops.refresh_runs set source_signatures = ? where run_id = ?",
-                 [json.dumps(sources), result.run_id])
         command = ["build"]
-        if result.full_rebuild:
-            command.append("--full-refresh")
-        else:
-            if last_sources is not None:
+        with connect_build(build_db) as con:
+            sources = signatures(con, source_tables(settings.project_root))
+            con.execute("update ops.refresh_runs set source_signatures = ? where run_id = ?",
+                        [json.dumps(sources), result.run_id])
+            if result.full_rebuild:
+                command.append("--full-refresh")
+            elif last_sources is not None:
                 result.changed_sources = changed_sources(sources, last_sources)
+            standing = (_published_unchanged(con, warehouse, result.run_id)
+                        if result.changed_sources == [] else None)
+            if standing is not None:
+                result.status, result.unchanged_since = "unchanged", standing
+                result.message = (f"nothing new since refresh {standing} (no source changed; "
+                                  "same code, configuration and reference data): nothing "
+                                  "was built or published, its published warehouse stands")
+                step_done("check")
+                _finish(con, result)
+                recorded = True
+                return result
+        if not result.full_rebuild:
             command += incremental_build_arguments(result.changed_sources)
+        start_build()
+        assert dbt is not None
         result.dbt = dbt.run(command, on_progress=on_progress)
         step_done("dbt_build")
         if not result.dbt.success:
@@ -318,8 +373,10 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
         result.message = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        dbt.close()
-        _finish(build_db, result)
+        if dbt is not None:
+            dbt.close()
+        if not recorded:
+            _finish(build_db, result)
 
 
 def _failure_message(outcome: DbtOutcome, attribution: Attribution) -> str:
