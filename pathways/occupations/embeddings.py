@@ -92,13 +92,16 @@ def embed_keys(model: WordLlamaInference, keys: pa.Array) -> np.ndarray:
 
 def embed(model: WordLlamaInference, texts: pa.Array) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text (empty text: zeros)."""
-    values = pc.fill_null(texts, "").to_pylist()
-    if not values:
-        return np.zeros((0, model.embedding.shape[1]), dtype=np.float32)
-    vectors = model.embed(values, norm=True, batch_size=BATCH).astype(np.float32,
-                                                                     copy=False)
-    vectors[~np.isfinite(vectors).all(axis=1)] = 0.0
-    return vectors
+    filled = pc.fill_null(texts, "")
+    mask = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(filled)), 0)
+    present = np.nonzero(mask.to_numpy(zero_copy_only=False))[0]
+    out = np.zeros((len(filled), model.embedding.shape[1]), dtype=np.float32)
+    if len(present):
+        vectors = model.embed(pc.filter(filled, mask).to_pylist(), norm=True,
+                              batch_size=BATCH).astype(np.float32, copy=False)
+        vectors[~np.isfinite(vectors).all(axis=1)] = 0.0  # no known token
+        out[present] = vectors
+    return out
 
 
 @dataclass
