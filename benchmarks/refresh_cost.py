@@ -47,7 +47,8 @@ def title_coding_cost(build_db: Path) -> dict:
     coded = times["model.pathways.int_job_titles_coded"]
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        titles = con.execute("select count(*) from pii.int_job_titles_coded").fetchone()[0]
+        # fetchall: DuckDB 2 keeps a connection busy until a result is read to its end.
+        titles = con.execute("select count(*) from pii.int_job_titles_coded").fetchall()[0][0]
         pool = con.sql("""
             select distinct title, naics_sector from pii.int_profile_positions_classified
             where title is not null
@@ -55,7 +56,7 @@ def title_coding_cost(build_db: Path) -> dict:
             select title, naics_sector from pii.int_import_jobs_classified
             where title is not null""").to_arrow_table()
         positions = con.execute("select count(*) from pii.int_profile_positions_"
-                                "classified").fetchone()[0]
+                                "classified").fetchall()[0][0]
     finally:
         con.close()
     start = time.perf_counter()

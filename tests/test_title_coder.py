@@ -115,12 +115,55 @@ def test_a_misspelt_title_is_coded_by_its_near_spelling(coder):
 def test_an_unknown_title_is_coded_by_its_words_or_honestly_left_empty(coder):
     held_out = TitleCoder(Reference.from_directory().without_titles(
         set(key_of(pa.array(["Pediatric Registered Nurse"])).to_pylist())))
-    nurse, nonsense = _code(held_out, ["Pediatric Registered Nurse", "Blockchain Wizard"])
+    nurse, nonsense = _code(held_out, ["Pediatric Registered Nurse", "Zorblax Quibbler"])
     assert nurse["coding_method"] in ("token", "exact")
     assert nurse["soc_major_group"] == "29-0000"
     assert nonsense["coding_method"] == "uncoded"
     assert nonsense["soc_code"] is None and nonsense["soc_major_group"] is None
     assert nonsense["coding_score"] < MIN_SCORE
+
+
+def test_an_unknown_title_is_coded_by_the_reference_titles_nearest_in_meaning():
+    # Left out, "Blockchain Developer" shares its head word with software developers; the
+    # words alone name only the major group, its nearest titles by meaning ("Blockchain
+    # Software Developer", "Blockchain Engineer") the occupation O*NET lists it under.
+    held_out = TitleCoder(Reference.from_directory().without_titles(
+        set(key_of(pa.array(["Blockchain Developer"])).to_pylist())))
+    row = _code(held_out, ["Blockchain Developer"])[0]
+    assert row["coding_method"] == "token"
+    assert row["soc_code"] == "15-1299"
+    assert MIN_SCORE <= row["coding_score"] < 1
+
+
+def test_the_embedding_model_loads_from_the_installed_package_without_a_download(
+        monkeypatch):
+    import wordllama.wordllama as module
+
+    from pathways.occupations.embeddings import DIMENSIONS, embed, load_model
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("wordllama tried to download")
+
+    monkeypatch.setattr(module.requests, "get", no_network)
+    vectors = embed(load_model(), pa.array(["registered nurse", None, "nurse"]))
+    assert vectors.shape == (3, DIMENSIONS)
+    assert abs(float(vectors[0] @ vectors[0]) - 1) < 1e-5
+    assert float(vectors[0] @ vectors[2]) > 0.5
+
+
+def test_an_acronym_of_the_titles_own_words_or_of_employment_is_not_looked_up_alone():
+    forms = forms_of(pa.array(["Mine Technician (MT) II", "Sr. Mine Tech (MT)",
+                               "Carpet Installer (PT)", "Charge Nurse (RN)",
+                               "Cook (Nights)"]))
+    assert forms.parenthetical.to_pylist() == [None, None, None, "rn", None]
+    assert forms.full.to_pylist()[2] == "carpet installer"
+
+
+def test_a_bare_leading_shift_word_names_the_job_but_a_leading_shift_is_dropped():
+    forms = forms_of(pa.array(["Day Care Worker", "First Line Supervisor",
+                               "Night Shift Registered Nurse", "Part-Time Cashier"]))
+    assert forms.full.to_pylist() == ["day care worker", "first line supervisor",
+                                      "registered nurse", "cashier"]
 
 
 def test_overrides_win_over_the_reference(tmp_path):

@@ -15,7 +15,9 @@ of these that applies:
    ``INDUSTRY_FACTOR`` when the employer's sector is one that occupation's major group
    works in. The heaviest wins with its share of the weight as score; ``exact_industry``
    when the sector favoured the winner.
-4. ``token``: the words of the title, by the token model (pathways.occupations.tokens).
+4. ``token``: the words of the title, by the token model (pathways.occupations.tokens),
+   averaged (``TOKEN_MODEL_SHARE``) with what its nearest reference titles by meaning say
+   (pathways.occupations.embeddings).
 5. ``fuzzy``: when the words leave it undecided (score under ``MIN_SCORE``), a near
    spelling of a known title (rapidfuzz ``ratio`` ≥ ``FUZZY_MIN_RATIO``, all such titles
    against the known ones of similar length in one ``cdist`` per length) decides as that
@@ -41,6 +43,7 @@ from rapidfuzz import fuzz, process
 
 from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
+from pathways.occupations.embeddings import NeighbourModel
 from pathways.occupations.industry import INDUSTRY_FACTOR, SECTOR_GROUPS
 from pathways.occupations.normalize import Forms, as_array, forms_of, key_of
 from pathways.occupations.reference import Reference, title_entries
@@ -52,6 +55,9 @@ EMPLOYMENT_EXPONENT = 0.5
 EMPLOYMENT_FLOOR = 1000  # occupations OEWS does not estimate count as this small
 PARTIAL_FORM_SCORE = 0.95  # exact match after dropping words
 CONTRADICTION_SCORE = 0.7  # token score that overrules a match after dropping words
+# An unknown title's posterior: this share from the token model (its words), the rest
+# from its nearest reference titles by meaning (pathways.occupations.embeddings).
+TOKEN_MODEL_SHARE = 0.5
 
 OUTPUT_COLUMNS = ("soc_code", "soc_title", "onet_soc_code", "soc_major_group",
                   "coding_score", "coding_method")
@@ -59,11 +65,15 @@ OUTPUT_COLUMNS = ("soc_code", "soc_title", "onet_soc_code", "soc_major_group",
 # a match on a whole form scores its share, on the others PARTIAL_FORM_SCORE times it.
 FORM_ORDER = ("full", "reordered", "head", "full_plain", "head_plain", "parenthetical")
 WHOLE_FORMS = ("full", "reordered")
-# Matches on these forms are checked against the token model's reading of the whole title:
-# dropping seniority words or keeping only an acronym can name another occupation ("Chief
-# Information Officer" is no "Information Officer"); dropping trailing segments
-# (department, location: "Accountant - Finance") rarely does, and is not checked.
-CHECKED_FORMS = ("full_plain", "head_plain", "parenthetical")
+# Matches on these forms are checked against the token model's reading of the whole title,
+# and overruled when it names another occupation with at least this score: dropping
+# seniority words, keeping only the first segment or only an acronym can name another
+# occupation ("Chief Information Officer" is no "Information Officer"; "Technician,
+# Histology" no "Technician"; "Patient Escort (Sales)" no sales worker). A first segment
+# is usually the title and what follows a department or place ("Accountant - Finance"), so
+# it is overruled only by a confident reading; an acronym alone says least.
+CHECKED_FORMS = {"full_plain": CONTRADICTION_SCORE, "head": CONTRADICTION_SCORE,
+                 "head_plain": CONTRADICTION_SCORE, "parenthetical": MIN_SCORE}
 METHODS = ("override", "exact", "exact_industry", "exact_most_likely", "fuzzy", "token",
            "token_major_group", "uncoded", "empty")
 
@@ -171,6 +181,9 @@ class TitleCoder:
             training["key"].combine_chunks(), training["soc_index"].to_numpy(),
             training["evidence"].to_numpy(), len(self.occupations.soc),
             log_prior=EMPLOYMENT_EXPONENT * self.log_employment)
+        self.neighbours = NeighbourModel.fit(
+            self.lookup.keys, self.lookup.offsets, self.lookup.soc, self.lookup.weight,
+            len(self.occupations.soc))
         self.sectors = pa.array(sorted(SECTOR_GROUPS))
         factors = np.ones((len(self.sectors) + 1, len(self.occupations.majors)))
         majors = [m[:2] for m in self.occupations.majors.to_pylist()]
@@ -307,11 +320,13 @@ class TitleCoder:
             # The whole title is no known title: a weak partial match is no better than
             # an unknown title's, so it meets the same threshold below.
             undecide = score[rows] < MIN_SCORE
-            checked = np.isin(method_form[rows], CHECKED_FORMS) & ~undecide
+            bar = np.array([CHECKED_FORMS.get(name, np.inf) for name in method_form[rows]])
+            checked = np.isfinite(bar) & ~undecide
             if checked.any():
                 best, best_score, _, _ = self._token_decisions(
-                    pc.take(forms.full, pa.array(rows[checked])), sector_row[rows[checked]])
-                undecide[np.nonzero(checked)[0]] = (best_score >= CONTRADICTION_SCORE) & (
+                    pc.take(forms.full, pa.array(rows[checked])), sector_row[rows[checked]],
+                    neighbours=False)
+                undecide[np.nonzero(checked)[0]] = (best_score >= bar[checked]) & (
                     best != soc[rows[checked]])
             method[rows[undecide]] = ""  # decided below, by the token model
 
@@ -345,11 +360,15 @@ class TitleCoder:
             method[rows[weak & ~keep_major]] = "uncoded"
         return soc, onet, major, score, method
 
-    def _token_decisions(self, keys: pa.Array, sector_row: np.ndarray
+    def _token_decisions(self, keys: pa.Array, sector_row: np.ndarray,
+                         neighbours: bool = True
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The token model's best occupation and its score, and best major group and its
         score, for each key under its sector's industry factors; each distinct (key,
-        sector) is scored once, a chunk at a time (never an n x classes matrix)."""
+        sector) is scored once, a chunk at a time (never an n x classes matrix). With
+        ``neighbours``, averaged with the nearest reference titles' votes (unknown titles;
+        the check of matches found after dropping words uses the token model alone, as it
+        was tuned, and is run on many more titles)."""
         combined = pc.binary_join_element_wise(
             pc.fill_null(keys, ""), pc.cast(pa.array(sector_row), pa.string()), "\x1f")
         position = pc.dictionary_encode(combined).indices.to_numpy()
@@ -364,6 +383,11 @@ class TitleCoder:
         for start, chunk in self.tokens.chunks(unique_keys):
             stop = start + len(chunk)
             rows = np.arange(len(chunk))
+            if neighbours:
+                chunk *= TOKEN_MODEL_SHARE
+                for offset, near in self.neighbours.chunks(
+                        unique_keys.slice(start, len(chunk))):
+                    chunk[offset:offset + len(near)] += (1 - TOKEN_MODEL_SHARE) * near
             chunk *= self.industry_factors[unique_sectors[start:stop]][
                 :, self.occupations.major_index]
             chunk /= chunk.sum(axis=1, keepdims=True)

@@ -176,7 +176,10 @@ class Forms:
 def _strip_qualifiers(text: pa.Array) -> pa.Array:
     """Leading and trailing employment type, shift, arrangement and level words."""
     edge = rf"(?:{_EMPLOYMENT}|{_SHIFT}|{_ARRANGEMENT}|only)"
-    text = _re(text, rf"^(?:{edge}\s+)+", "")
+    # At the start only a shift that says "shift" ("Night Shift Nurse"): a bare "day",
+    # "first" or "early" there names the job ("Day Care Worker", "First Line Supervisor").
+    leading = rf"(?:{_EMPLOYMENT}|{_ARRANGEMENT}|only|(?:{_SHIFT}) shifts?)"
+    text = _re(text, rf"^(?:{leading}\s+)+", "")
     text = _re(text, rf"(?:\s+(?:{edge}|{_LEVEL}))+$", "")
     text = _re(text, r"^(?:level|grade|tier|band) \d+\s+", "")
     return _squash(text)
@@ -197,8 +200,14 @@ def forms_of(titles: pa.Array) -> Forms:
     text = _ascii_lower(titles)
     parenthetical = pc.utf8_trim_whitespace(
         pc.extract_regex(text, r"\((?P<inner>[^)]*)\)").field("inner"))
-    parenthetical = pc.if_else(pc.match_substring_regex(parenthetical, r"^[a-z]{2,6}$"),
-                               parenthetical, pa.scalar(None, pa.string()))
+    # Only an acronym that adds to the title's words: not employment, shift or arrangement
+    # ("Carpet Installer (PT)" is part-time) and not the initials of the words themselves
+    # ("Mine Technician (MT)" says no more than "mine technician").
+    acronym = pc.and_(
+        pc.match_substring_regex(parenthetical, r"^[a-z]{2,6}$"),
+        pc.invert(pc.match_substring_regex(
+            parenthetical, rf"^(?:{_EMPLOYMENT}|{_SHIFT}|{_ARRANGEMENT})$")))
+    parenthetical = pc.if_else(acronym, parenthetical, pa.scalar(None, pa.string()))
     text = _re(text, r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}", " ")
     text = _re(text, r"\([^)]*$", " ")  # an aside left open
     for pattern, replacement in _CONTEXT_RULES:
@@ -223,14 +232,27 @@ def forms_of(titles: pa.Array) -> Forms:
         return _nonempty(_squash(_map_tokens(_words(array))))
 
     full_key, head_key = key(full), key(first)
+    full_plain = _nonempty(_strip_seniority(full_key))
+    acronym = key(parenthetical)
+    redundant = pc.or_kleene(pc.equal(acronym, _initials(full_key)),
+                             pc.equal(acronym, _initials(full_plain)))
     return Forms(
         full=full_key,
         reordered=key(reordered),
         head=head_key,
-        full_plain=_nonempty(_strip_seniority(full_key)),
+        full_plain=full_plain,
         head_plain=_nonempty(_strip_seniority(head_key)),
-        parenthetical=key(parenthetical),
+        parenthetical=pc.if_else(pc.fill_null(redundant, False),
+                                 pa.scalar(None, pa.string()), acronym),
     )
+
+
+def _initials(text: pa.Array) -> pa.Array:
+    """The first letters of each title's words ("mine technician" -> "mt")."""
+    words = pc.split_pattern_regex(_squash(_re(text, r"[^a-z0-9]+", " ")), pattern=" ")
+    first = pc.utf8_slice_codeunits(pc.list_flatten(words), 0, 1)
+    rebuilt = pa.ListArray.from_arrays(words.offsets, first, mask=pc.is_null(words))
+    return pc.binary_join(rebuilt, "")
 
 
 def _nth(values: pa.Array, offsets: np.ndarray, lengths: np.ndarray, n: int) -> pa.Array:
