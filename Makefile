@@ -12,12 +12,12 @@ export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
 TRAIN_DIR ?= .train
 TRAIN_SEED ?= 101
 
-.PHONY: install demo test lint pytest browser docs docs-serve train-model clean
+.PHONY: install demo test lint pytest browser jdk docs docs-serve train-model clean
 
 $(BIN)/pathways: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $@
 
 install: $(BIN)/pathways ## create .venv and install Pathways with its dev tools
@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 
-pytest: install browser
+pytest: install browser jdk
 	$(BIN)/pytest
 
 # Browser tests open the dbt docs site and the outcomes report in Debian's Chromium.
@@ -47,6 +47,13 @@ $(CHROMIUM):
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 browser: $(CHROMIUM) ## install Debian's chromium for the browser tests (needs root or sudo)
+
+# The Spark equivalence tests run Spark locally, which needs a Java 17 runtime.
+jdk: ## install Debian's Java 17 runtime for the Spark engine, unless java is already there
+	@if command -v java >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 
 docs: install ## build the dbt docs site (lineage) into target/static_index.html
 	$(BIN)/dbt docs generate --static --project-dir . --profiles-dir .
