@@ -227,6 +227,25 @@ def models(coder: TitleCoder, written: list[str], truth: list[str]) -> dict:
     return found
 
 
+def errors(coder: TitleCoder, written: list[str], truth: list[str], show: int) -> dict:
+    """What the wrong decisions are made of: the commonest (true major group, coded major
+    group) confusions among coded titles, and ``show`` wrong titles with what was decided."""
+    coded = coder.code(pa.array(written, pa.string())).to_pylist()
+    titles = dict(zip(coder.occupations.soc.to_pylist(), coder.occupations.title.to_pylist(),
+                      strict=True))
+    confusions: Counter = Counter()
+    wrong = []
+    for text, soc, row in zip(written, truth, coded, strict=True):
+        group = row["soc_major_group"]
+        if group and group[:2] != soc[:2]:
+            confusions[(soc[:2], group[:2])] += 1
+        if (row["soc_code"] and row["soc_code"] != soc) or (group and group[:2] != soc[:2]):
+            wrong.append((text, soc, titles.get(soc), row["soc_code"] or group,
+                          row["soc_title"], row["coding_method"], row["coding_score"]))
+    return {"confusions": confusions.most_common(15), "wrong": wrong[:show],
+            "n_wrong": len(wrong)}
+
+
 def _pct(value: float | None) -> str:
     return "   –  " if value is None else f"{value:6.1%}"
 
@@ -278,6 +297,9 @@ def main() -> None:
     parser.add_argument("--alternatives", action="store_true",
                         help="Also score other methods on the unseen titles (WRatio takes "
                              "minutes).")
+    parser.add_argument("--errors", type=int, default=0, metavar="N",
+                        help="Also print the commonest major-group confusions and N wrong "
+                             "decisions on the unseen titles.")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     reference = Reference.from_directory()
@@ -348,6 +370,15 @@ def main() -> None:
             print(f"  {method:<26} detailed {figures['detailed']:.1%}" + "".join(
                 f", {k} {v:.1%}" for k, v in figures.items() if k in ("major", "top3"))
                   + (f" ({figures['seconds']} s)" if "seconds" in figures else ""))
+    if args.errors:
+        written, truth, coder, *_ = sets["unseen titles (left out of the reference)"]
+        found = errors(coder, written, truth, args.errors)
+        print(f"\nunseen titles decided wrongly: {found['n_wrong']:,}; commonest "
+              "major-group confusions (true -> coded): " + ", ".join(
+                  f"{a} -> {b} {n}" for (a, b), n in found["confusions"]))
+        for text, soc, soc_title, got, got_title, method, score in found["wrong"]:
+            print(f"  {text!r}: {soc} {soc_title} | {got} {got_title or ''} "
+                  f"({method} {score})")
     known_name = "known titles, profile spellings"
     written, truth, coder, listed, likeliest, odds = sets[known_name]
     several = [i for i in range(len(known)) if len(listed[i]) > 1]

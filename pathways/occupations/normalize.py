@@ -93,6 +93,9 @@ _STATES = (r"al|ak|az|ar|ca|co|ct|de|dc|fl|ga|hi|id|il|in|ia|ks|ky|la|me|md|ma|m
            r"south dakota|tennessee|texas|utah|vermont|virginia|washington|west virginia|"
            r"wisconsin|wyoming|puerto rico")
 
+# Words that end the name of a department, unit or region appended to a title.
+_UNITS = r"department|dept|division|unit|team|region|office|group|branch|ward|floor|clinic"
+
 # Separators between a title and what profiles append to it.
 _SEPARATORS = r"\s+[-–—|:@]\s+|\s*[|•·]\s*|\s*[,;]\s*|\s+at\s+|\s+@|\s*/\s*"
 _QUALIFIER = (rf"^(?:(?:{_EMPLOYMENT}|{_SHIFT}|{_ARRANGEMENT}|{_STATES}|department|dept|"
@@ -215,9 +218,14 @@ def forms_of(titles: pa.Array) -> Forms:
     segments = pc.split_pattern_regex(_squash(text), pattern=_SEPARATORS)
     flat = pc.list_flatten(segments)
     cleaned = _strip_qualifiers(_squash(_re(flat, r"[^a-z0-9]+", " ")))
-    keep = pc.invert(pc.or_(pc.equal(cleaned, ""),
-                            pc.match_substring_regex(cleaned, _QUALIFIER)))
     parent = pc.list_parent_indices(segments)
+    # A segment after the first that ends in a unit word names where the job is done, not
+    # the job ("Registered Nurse - Cardiology Unit", "Analyst | Finance Dept").
+    later = np.arange(len(flat)) > segments.offsets.to_numpy()[:-1][parent.to_numpy()]
+    department = pc.and_(pa.array(later),
+                         pc.match_substring_regex(cleaned, rf"(?:^|\s)(?:{_UNITS})$"))
+    keep = pc.invert(pc.or_(pc.or_(pc.equal(cleaned, ""), department),
+                            pc.match_substring_regex(cleaned, _QUALIFIER)))
     kept_text = pc.filter(cleaned, keep)
     kept_parent = pc.filter(parent, keep).to_numpy()
     lengths = np.bincount(kept_parent, minlength=len(titles))
