@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ALPHA = 0.1  # additive smoothing of feature counts
-TEMPERATURE = 2.0  # posterior = softmax(log-likelihood / TEMPERATURE)
+TEMPERATURE = 1.0  # posterior = softmax(log-likelihood / TEMPERATURE)
 FEATURE_WEIGHTS = {"u": 1.0, "b": 1.0, "h": 1.0}  # unigram, bigram, head word
 CHUNK = 2048  # queries scored at once (each needs n_classes doubles)
 
@@ -107,14 +107,16 @@ class TokenModel:
             out[start:start + len(chunk)] = chunk
         return out
 
-    def chunks(self, keys: pa.Array) -> Iterator[tuple[int, np.ndarray]]:
+    def chunks(self, keys: pa.Array, temperature: float | None = None
+               ) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, posterior of CHUNK rows) over ``keys``: callers that keep only a
-        few numbers per row never hold the whole n x classes matrix."""
+        few numbers per row never hold the whole n x classes matrix. ``temperature``
+        defaults to TEMPERATURE."""
         keys = pc.fill_null(keys, "")
         for start in range(0, len(keys), CHUNK):
-            yield start, self._chunk(keys.slice(start, CHUNK))
+            yield start, self._chunk(keys.slice(start, CHUNK), temperature or TEMPERATURE)
 
-    def _chunk(self, keys: pa.Array) -> np.ndarray:
+    def _chunk(self, keys: pa.Array, temperature: float) -> np.ndarray:
         rows, texts, weights = features(keys)
         position = pc.index_in(texts, value_set=self.vocabulary)
         known = pc.is_valid(position).to_numpy(zero_copy_only=False)
@@ -135,7 +137,7 @@ class TokenModel:
                                  np.float64, copy=False).reshape(len(keys), self.n_classes)
         scores += self.log_prior[None, :]
         scores += weight_total[:, None] * (np.log(ALPHA) - self.log_denominator[None, :])
-        scores /= TEMPERATURE
+        scores /= temperature
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
