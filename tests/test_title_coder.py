@@ -112,6 +112,50 @@ def test_a_misspelt_title_is_coded_by_its_near_spelling(coder):
     assert _code(coder, ["Wind Turbine Service Technican"])[0]["soc_code"] == "49-9081"
 
 
+def test_a_near_spelling_that_changes_a_short_word_or_a_first_letter_decides_nothing():
+    # Left out, "Card Dealer" is one letter from the known "car dealer" (a retail
+    # salesperson) and "Parts Consultant" from "arts consultant": different jobs, not typos.
+    held_out = TitleCoder(Reference.from_directory().without_titles(
+        set(key_of(pa.array(["Card Dealer", "Parts Consultant"])).to_pylist())))
+    card, parts, typo = _code(held_out, ["Card Dealer", "Parts Consultant",
+                                         "Software Develper"])
+    assert card["coding_method"] != "fuzzy" and card["soc_code"] != "41-2031"
+    assert parts["coding_method"] != "fuzzy"
+    assert typo["coding_method"] == "fuzzy" and typo["soc_code"] == "15-1252"
+
+
+def test_a_bare_head_noun_left_of_a_comma_does_not_decide_against_the_whole_title():
+    # Left out, "Technician, Cardiac" would be the likeliest "technician" (an electrical
+    # engineering technician) by its first segment; its words name the cardiac one.
+    held_out = TitleCoder(Reference.from_directory().without_titles(
+        set(key_of(pa.array(["Cardiac Technician", "Technician, Cardiac"])).to_pylist())))
+    row = _code(held_out, ["Technician, Cardiac"])[0]
+    assert row["coding_method"] == "token"
+    assert row["soc_code"] == "29-2031"
+
+
+def test_a_later_segment_naming_a_department_unit_or_region_is_dropped():
+    forms = forms_of(pa.array(["Dancer 1 - Emergency Department Dept",
+                               "Registered Nurse | Cardiology Unit",
+                               "Analyst - Northeast Region", "Dental Office Manager",
+                               "Accountant - Finance"]))
+    assert forms.full.to_pylist() == ["dancer", "registered nurse", "analyst",
+                                      "dental office manager", "accountant finance"]
+
+
+def test_a_major_group_alone_is_kept_only_when_it_is_likely_enough(coder, monkeypatch):
+    # "Zorblax Machine Operator": some production machine operator (51), which one the
+    # words cannot say. Kept at the coder's bar for a major group alone, dropped above it.
+    from pathways.occupations import coder as module
+
+    row = _code(coder, ["Zorblax Machine Operator"])[0]
+    assert row["coding_method"] == "token_major_group"
+    assert row["soc_code"] is None and row["soc_major_group"] == "51-0000"
+    assert module.MAJOR_MIN_SCORE <= row["coding_score"] < 1
+    monkeypatch.setattr(module, "MAJOR_MIN_SCORE", row["coding_score"] + 0.01)
+    assert _code(coder, ["Zorblax Machine Operator"])[0]["coding_method"] == "uncoded"
+
+
 def test_an_unknown_title_is_coded_by_its_words_or_honestly_left_empty(coder):
     held_out = TitleCoder(Reference.from_directory().without_titles(
         set(key_of(pa.array(["Pediatric Registered Nurse"])).to_pylist())))
