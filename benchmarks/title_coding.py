@@ -20,8 +20,9 @@ It prints accuracy by method (detailed SOC and major group), the shares coded, c
 major group only and left uncoded, accuracy by score band (is the score honest?), the old
 keyword coder's accuracy on the same titles (benchmarks/baselines/soc_title_keywords.csv,
 the 90 keywords the build used before) and the time taken. The coder's thresholds and
-the token model's temperature were chosen with ``--seed 1``; figures are reported with the
-default ``--seed 2``. ``--models`` also scores, on the unseen titles, the token model, the
+the token model's temperature were chosen with seeds 1, 3 and 4
+(benchmarks/title_coding_tuning.py); figures are reported with the default
+``--seed 2``. ``--models`` also scores, on the unseen titles, the token model, the
 nearest reference titles by meaning and their average alone (best and three best
 guesses); ``--alternatives`` adds the nearest known title by each rapidfuzz scorer.
 

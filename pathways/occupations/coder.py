@@ -27,8 +27,8 @@ Honest uncertainty: a token decision below ``MIN_SCORE`` (a fuzzy one, or an exa
 found after dropping words, below ``MATCH_MIN_SCORE``) gives no detailed code; when its
 major group alone reaches ``MAJOR_MIN_SCORE`` the major group is kept
 (``token_major_group``), else nothing (``uncoded``, with the best score found). Exact
-matches are always coded. The thresholds were chosen on a tuning split of
-``benchmarks/title_coding.py``.
+matches are always coded. The thresholds were chosen on the tuning seeds of
+``benchmarks/title_coding.py`` (``benchmarks/title_coding_tuning.py``).
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ CONTRADICTION_SCORE = 0.7  # token score that overrules a match after dropping w
 # from its nearest reference titles by meaning (pathways.occupations.embeddings).
 TOKEN_MODEL_SHARE = 0.5
 # A weak detailed decision keeps its major group when the major group alone is this likely
-# (chosen on the tuning split, seed 1: at 0.5 a major group alone was right 84.5% of the
-# time and coded major groups 90.5%; at 0.7, 93.6% and 95.6%).
+# (chosen with MIN_SCORE; at 0.5, on seed 1, a major group alone was right 84.5% of the
+# time and coded major groups 90.5%).
 MAJOR_MIN_SCORE = 0.9
 
 OUTPUT_COLUMNS = ("soc_code", "soc_title", "onet_soc_code", "soc_major_group",
