@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import pyarrow as pa
 
 from ingestion.archives import is_zip_archive, unpack_zip
@@ -62,6 +63,10 @@ BATCH_ROWS = 2_000_000
 # take no memory while they wait, so this only bounds what one failed or killed run redoes
 # (about 2M generated profiles).
 STREAM_BATCH_BYTES = 200 * 1024**2
+# DuckDB's memory limit while ingest loads (see Ingestor.__init__): a file of any size
+# ingests within about this plus a few pieces of Arrow (ingestion.profiles.PIECE_ROWS).
+INGEST_MEMORY_LIMIT = "512MB"
+INGEST_MEMORY_BYTES = 512 * 1000**2
 # The schema (dlt's dataset) the files load into.
 RAW_SCHEMA = "raw"
 
@@ -126,6 +131,11 @@ class Ingestor:
             self._lock.close()
             raise
         self.ledger = Ledger(self.con)
+        # dlt's load inserts each Parquet file it wrote; DuckDB keeps the table blocks it
+        # writes in its buffer pool up to its memory limit, so with the build area's limit
+        # (8 GB) ingest's memory grew with the file (1.4 GB for a 1M-profile file). Written
+        # blocks are on disk and can be evicted: ingest holds at most this much of them.
+        self.con.execute(f"set memory_limit = '{_ingest_memory_limit(self.con)}'")
         # dlt hands Arrow tables to DuckDB through Parquet files: compressing them costs
         # about 0.5 s per million profiles and saves nothing.
         os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
@@ -211,7 +221,10 @@ class Ingestor:
                         on_file(result)
                     continue
                 batch.append(pending)
-                if full():
+                # A streamed archive member is read while it loads: before its unpacked
+                # copy is deleted with the next member.
+                if full() or (pending.streamed
+                              and pending.item.path.is_relative_to(self.unpack_root)):
                     flush()
         flush()
         return results
@@ -458,6 +471,20 @@ class Ingestor:
                            institution_id=item.institution_id, ingest_id=self.ingest_id,
                            encoding=None, rows_read=0, rows_loaded=0, quarantined=[],
                            status="refused", message=reason)
+
+
+def _ingest_memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    """INGEST_MEMORY_LIMIT, or the connection's own limit when that is lower."""
+    current = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    units = {"B": 1, "KB": 1000, "KIB": 1024, "MB": 1000**2, "MIB": 1024**2,
+             "GB": 1000**3, "GIB": 1024**3, "TB": 1000**4, "TIB": 1024**4}
+    number, _, unit = str(current).strip().partition(" ")
+    try:
+        current_bytes = float(number) * units[unit.strip().upper() or "B"]
+    except (KeyError, ValueError):
+        return INGEST_MEMORY_LIMIT
+    return f"{int(current_bytes)}B" if current_bytes < INGEST_MEMORY_BYTES else (
+        INGEST_MEMORY_LIMIT)
 
 
 def _describe(result: FileResult, rows_read: int, rows_loaded: int,

@@ -115,3 +115,23 @@ def test_an_empty_profile_file_is_refused(tmp_path):
     path.write_bytes(b"\n\n")
     with pytest.raises(profiles.FileRefused, match="the file is empty"):
         parse_profiles(path)
+
+
+def test_profile_files_in_a_zip_are_streamed_from_their_unpacked_copies(
+        tmp_path, warehouse, config):
+    import zipfile
+
+    archive = tmp_path / "profiles.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("a.jsonl", b"\n".join(_lines(300)) + b"\n")
+        handle.writestr("b.jsonl", b"\n".join(_lines(200)) + b"\n")
+    with Ingestor(warehouse, config, load_imports(Settings.from_env().imports_file)) as ingest:
+        results = ingest.ingest_many([profiles_file(archive)])
+    assert [(r.status, r.rows_loaded) for r in results] == [("loaded", 300), ("loaded", 200)]
+    assert _rows(warehouse, "select count(*) from raw.profiles")[0][0] == 500
+
+
+def profiles_file(path):
+    from ingestion.runner import LandingFile
+
+    return LandingFile(path, "profiles", None)
