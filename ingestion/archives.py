@@ -21,7 +21,7 @@ import shutil
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -52,8 +52,9 @@ def _too_big(name: str, compressed: int) -> str:
             "nothing of it was loaded; send the file uncompressed, or split it")
 
 
-def _gunzip(path: Path, on_chunk: Callable[[bytes], None]) -> None:
-    """Decompress a gzip file chunk by chunk, refusing it once past its expansion limit."""
+def gunzipped_chunks(path: Path) -> Iterator[bytes]:
+    """The decompressed bytes of a gzip file, chunk by chunk (so a reader holds one chunk,
+    never the file), refusing it once past its expansion limit."""
     compressed = path.stat().st_size
     limit = expansion_limit(compressed)
     total = 0
@@ -63,10 +64,27 @@ def _gunzip(path: Path, on_chunk: Callable[[bytes], None]) -> None:
                 total += len(chunk)
                 if total > limit:
                     raise FileRefused(path, _too_big("the compressed file", compressed))
-                on_chunk(chunk)
+                yield chunk
     except (OSError, EOFError, zlib.error) as exc:
         raise FileRefused(path, "unreadable archive: the gzip data is damaged or cut short "
                                 f"({type(exc).__name__}); send the file again") from exc
+
+
+def _gunzip(path: Path, on_chunk: Callable[[bytes], None]) -> None:
+    """Decompress a gzip file chunk by chunk, refusing it once past its expansion limit."""
+    for chunk in gunzipped_chunks(path):
+        on_chunk(chunk)
+
+
+def delivered_chunks(path: Path) -> Iterator[bytes]:
+    """The bytes of a delivered file in chunks, gunzipped (within the limits) when it is
+    gzip: what ``read_delivered`` returns, without holding the file."""
+    if is_gzip(path):
+        yield from gunzipped_chunks(path)
+        return
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
 
 
 def is_gzip(path: Path) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingestion.parsed import ParsedFile
+from ingestion.parsed import ParsedFile, StreamedFile
 from pathways.core.config import ImportSource, Institution
 from pathways.core.erasure_list import ErasureList
 
@@ -49,3 +49,12 @@ class SourceKind:
     # Files whose names differ only by version markers re-submit the same data, and the
     # later one supersedes the earlier (see ingestion.ledger.submission_key).
     supersedes: bool = False
+    # Kinds whose files can be larger than memory (the profile pool) are read in pieces by
+    # this instead of ``parse`` (which then reads a whole file, for tests and callers that
+    # want one); refuses the file (FileRefused) when its cheap up-front checks fail.
+    stream: Callable[[Path, ParseContext], StreamedFile] | None = None
+
+    def __post_init__(self) -> None:
+        if self.stream is not None and self.keep_rows is not None:
+            raise ValueError(f"{self.name}: a streamed kind cannot withhold erased rows "
+                             "(keep_rows needs the whole table)")

@@ -142,3 +142,24 @@ def text_table(columns: dict[str, list]) -> pa.Table:
         name: pa.array(values, type=pa.int64() if name == "_source_row" else pa.string())
         for name, values in columns.items()
     })
+
+
+class StreamedFile:
+    """A file read in pieces, for files that may be larger than memory (the profile pool).
+
+    ``pieces()`` yields ``(table name, rows)`` one bounded Arrow table at a time, each
+    piece's ``_source_row`` numbering the file's lines; what the whole file gave
+    (``rows_read``, ``rows_loaded``, ``quarantined``, ``warnings``) is known once the pieces
+    are exhausted. A piece may raise ``FileRefused`` (a file that turns out unreadable part
+    way): the runner then loads nothing of the file.
+    """
+
+    def __init__(self) -> None:
+        self.rows_read = 0
+        self.rows_loaded = 0
+        self.quarantined: list[QuarantinedRow] = []
+        self.warnings: list[str] = []
+        self.encoding: str | None = None
+
+    def pieces(self) -> Iterator[tuple[str, pa.Table]]:
+        raise NotImplementedError

@@ -1,11 +1,14 @@
 """The public professional profile pool: JSON lines (gzip or not) read with a declared schema.
 
-The hot path never touches a row in Python. DuckDB's ``read_json`` parses the file against
-the declared columns (no inference; multi-threaded, gzip included) into Arrow; Arrow compute
-splits the nested education and positions lists into flat child tables (one row per entry,
-keyed by the profile's line); dlt loads the three flat tables (``raw.profiles``,
-``raw.profile_educations``, ``raw.profile_positions``). Only when a file has lines that do not
-parse does a slower line-by-line pass find and quarantine exactly those lines.
+A profile file can be larger than memory (a pool delivered as one file), so it is read in
+pieces (``ProfileStream``), and the hot path never touches a row in Python. DuckDB's
+``read_json`` parses the file against the declared columns (no inference; gzip included) as a
+streaming query fetched one record batch at a time; Arrow compute splits each batch's nested
+education and positions lists into flat child tables (one row per entry, keyed by the
+profile's line); dlt loads the three flat tables (``raw.profiles``,
+``raw.profile_educations``, ``raw.profile_positions``) as the pieces arrive. Only from the
+first batch with a line that does not parse does a slower pass read the lines themselves
+and quarantine exactly those that do not fit.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ingestion.archives import check_gzip_expansion, is_gzip, read_delivered
+from ingestion.archives import check_gzip_expansion, delivered_chunks, is_gzip
 from ingestion.kind import SourceKind
 from ingestion.limits import clipped_bytes
-from ingestion.parsed import ParsedFile, QuarantinedRow
+from ingestion.parsed import ParsedFile, QuarantinedRow, StreamedFile
 from ingestion.textfiles import FileRefused
 from pathways.core.db import connect_scratch
 
@@ -76,33 +79,6 @@ def duckdb_columns_sql() -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in _DUCKDB_COLUMNS.items()) + "}"
 
 
-def _read_fast(path: Path) -> pa.Table | None:
-    """The whole file through DuckDB with the declared columns, or None when any line does
-    not fit (then the careful path finds which)."""
-    columns = duckdb_columns_sql()
-    con = connect_scratch()
-    try:
-        con.execute("set preserve_insertion_order = true")  # row i is line i
-        table = con.sql(
-            f"select * from read_json(?, columns = {columns}, format = 'newline_delimited', "
-            "compression = 'auto_detect')", params=[str(path)]
-        ).to_arrow_table()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    if table.num_rows == 0 or pc.sum(pc.is_null(table.column("profile_id"))).as_py():
-        return None
-    return table.cast(PROFILE_SCHEMA)
-
-
-def _open(path: Path) -> bytes:
-    try:
-        return read_delivered(path)  # gunzipped within the limits of ingestion.limits
-    except OSError as exc:
-        raise FileRefused(path, f"cannot be read ({type(exc).__name__})") from exc
-
-
 def _count_from(start: int, n: int) -> pa.Array:
     """start, start + 1, ..., as an int64 Arrow array, computed in Arrow."""
     if n == 0:
@@ -133,11 +109,9 @@ def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
     return pa.table(columns)
 
 
-def _split(table: pa.Table, rows: list[int] | None = None) -> tuple[pa.Table, dict]:
-    """Flat profiles (location lifted to columns, 1-based ``_source_row``) and the flat
-    education and position child tables."""
-    source_rows = (pa.array(rows, type=pa.int64()) if rows is not None
-                   else _count_from(1, table.num_rows))
+def _split(table: pa.Table, source_rows: pa.Array) -> tuple[pa.Table, dict]:
+    """Flat profiles (location lifted to columns, ``_source_row`` the 1-based line) and the
+    flat education and position child tables."""
     table = table.append_column("_source_row", source_rows)
     children = {
         "profile_educations": _children(table, "education", "education_index"),
@@ -167,32 +141,177 @@ def _check_line(line: bytes) -> str | None:
 
 
 def parse_profiles(path: Path) -> ParsedFile:
-    """Read a profile file with the declared schema, quarantining lines that do not fit. A
-    gzip file that would expand past the limits of ingestion.limits is refused first."""
-    if is_gzip(path):
-        check_gzip_expansion(path)
-    table = _read_fast(path)
-    if table is not None:
-        flat, children = _split(table)
-        return ParsedFile(flat, table.num_rows, [], [], children=children)
-    data = _open(path)
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    if not lines:
-        raise FileRefused(path, "the file is empty")
-    good: list[bytes] = []
-    good_rows: list[int] = []
-    quarantined: list[QuarantinedRow] = []
-    for number, line in enumerate(lines, start=1):
-        reason = _check_line(line)
-        if reason:
-            quarantined.append(QuarantinedRow(number, clipped_bytes(line), reason, number))
-        else:
-            good.append(line)
-            good_rows.append(number)
-    table = (pj.read_json(io.BytesIO(b"\n".join(good)), parse_options=_PARSE) if good
-             else PROFILE_SCHEMA.empty_table())
-    flat, children = _split(table, good_rows)
-    return ParsedFile(flat, len(lines), quarantined, [], children=children)
+    """The whole of a profile file at once (tests and small files; ingest streams it with
+    ``open_profiles``): the same rows, quarantined lines and refusals."""
+    stream = open_profiles(path)
+    pieces: dict[str, list[pa.Table]] = {}
+    for name, table in stream.pieces():
+        pieces.setdefault(name, []).append(table)
+    empty_flat, empty_children = _split(PROFILE_SCHEMA.empty_table(), pa.array([], pa.int64()))
+    empty = {"profiles": empty_flat, **empty_children}
+    tables = {name: pa.concat_tables(pieces[name]) if name in pieces else table
+              for name, table in empty.items()}
+    flat = tables.pop("profiles")
+    return ParsedFile(flat, stream.rows_read, stream.quarantined, [], children=tables)
+
+
+def open_profiles(path: Path) -> ProfileStream:
+    """A profile file to read in pieces, refused first when it is a gzip file that would
+    expand past the limits of ingestion.limits."""
+    stream = ProfileStream(path)
+    stream.check()
+    return stream
+
+
+# Profiles per piece. A piece of 100,000 generated profiles is about 70 MB of JSON text and
+# less as Arrow; ingest holds a few pieces at a time (DuckDB's, the one being split, dlt's
+# writer buffer), whatever the size of the file.
+PIECE_ROWS = 100_000
+# Lines the careful path (from the first line that does not fit) parses together; a chunk
+# that does not parse whole is checked line by line.
+_CAREFUL_CHUNK_LINES = 10_000
+
+
+class _NotClean(Exception):
+    """The fast path met a line that does not fit: the careful path takes over there."""
+
+
+class ProfileStream(StreamedFile):
+    """One profile file, read in pieces of up to ``piece_rows`` profiles.
+
+    Fast path: DuckDB's ``read_json`` with the declared columns, a streaming query fetched
+    one record batch at a time (row i is line i). When a batch fails to parse or holds a
+    profile without a ``profile_id``, the careful path reads the file's lines from that
+    batch's first line on (the lines before it are delivered already), in chunks: a chunk
+    that parses whole is kept whole, any other is checked line by line and its bad lines
+    quarantined with their line number and reason.
+    """
+
+    def __init__(self, path: Path, piece_rows: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.piece_rows = piece_rows or PIECE_ROWS
+
+    def check(self) -> None:
+        """Refuse a gzip file that would expand past the limits of ingestion.limits, before
+        anything of it is read (DuckDB decompresses by itself, without those limits)."""
+        if is_gzip(self.path):
+            check_gzip_expansion(self.path)
+
+    def pieces(self) -> Iterator[tuple[str, pa.Table]]:
+        self.rows_read = self.rows_loaded = 0
+        self.quarantined = []
+        tables = self._fast()
+        while True:
+            try:
+                table, source_rows = next(tables)
+            except StopIteration:
+                break
+            except _NotClean:  # the lines before it are delivered; carefully from there
+                tables = self._careful(skip=self.rows_read)
+                continue
+            self.rows_loaded += table.num_rows
+            flat, children = _split(table, source_rows)
+            yield "profiles", flat
+            yield from children.items()
+        if self.rows_read == 0:
+            raise FileRefused(self.path, "the file is empty")
+
+    def _fast(self) -> Iterator[tuple[pa.Table, pa.Array]]:
+        con = connect_scratch()
+        try:
+            con.execute("set preserve_insertion_order = true")  # row i is line i
+            try:
+                reader = con.sql(  # a streaming query: batches are parsed as they are read
+                    f"select * from read_json(?, columns = {duckdb_columns_sql()}, "
+                    "format = 'newline_delimited', compression = 'auto_detect')",
+                    params=[str(self.path)]).to_arrow_reader(self.piece_rows)
+            except duckdb.Error as exc:
+                raise _NotClean from exc
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (duckdb.Error, pa.ArrowException, OSError) as exc:
+                    # DuckDB's errors reach the Arrow reader as OSError; a file that truly
+                    # cannot be read fails again, in words, on the careful path
+                    raise _NotClean from exc
+                if not _ids_present(batch.column(batch.schema.get_field_index("profile_id"))):
+                    raise _NotClean
+                rows = _count_from(self.rows_read + 1, batch.num_rows)
+                self.rows_read += batch.num_rows
+                yield pa.Table.from_batches([batch]).cast(PROFILE_SCHEMA), rows
+        finally:
+            con.close()
+
+    def _careful(self, skip: int) -> Iterator[tuple[pa.Table, pa.Array]]:
+        """The good lines after the first ``skip`` in tables of up to a chunk of lines,
+        with their line numbers; the other lines are quarantined."""
+        chunk: list[tuple[int, bytes]] = []
+        number = 0
+        for line in _lines(self.path):
+            if not line.strip():
+                continue
+            number += 1
+            if number <= skip:
+                continue
+            chunk.append((number, line))
+            if len(chunk) >= _CAREFUL_CHUNK_LINES:
+                yield from self._careful_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._careful_chunk(chunk)
+
+    def _careful_chunk(self, chunk: list[tuple[int, bytes]]
+                       ) -> Iterator[tuple[pa.Table, pa.Array]]:
+        self.rows_read += len(chunk)
+        table = _parse_lines([line for _, line in chunk])
+        if table is None:  # some line does not fit: find which
+            good = []
+            for number, line in chunk:
+                reason = _check_line(line)
+                if reason:
+                    self.quarantined.append(
+                        QuarantinedRow(number, clipped_bytes(line), reason, number))
+                else:
+                    good.append((number, line))
+            chunk = good
+            table = _parse_lines([line for _, line in chunk]) if chunk else None
+        if table is not None:
+            yield table, pa.array([number for number, _ in chunk], pa.int64())
+
+
+def _ids_present(ids: pa.Array) -> bool:
+    """Whether every profile has a non-empty ``profile_id``."""
+    return not ids.null_count and not pc.any(pc.equal(ids, "")).as_py()
+
+
+def _parse_lines(lines: list[bytes]) -> pa.Table | None:
+    """The lines as one table of the declared schema, or None when any does not fit."""
+    try:
+        table = pj.read_json(io.BytesIO(b"\n".join(lines)), parse_options=_PARSE)
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != len(lines) or not _ids_present(table.column("profile_id")):
+        return None
+    return table
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The lines of a delivered file (gunzipped within the limits), a chunk at a time."""
+    pending: list[bytes] = []  # the start of a line that continues in the next chunk
+    for chunk in delivered_chunks(path):
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            pending.append(chunk)
+            continue
+        pending.append(parts[0])
+        yield b"".join(pending)
+        yield from parts[1:-1]
+        pending = [parts[-1]] if parts[-1] else []
+    if pending:
+        yield b"".join(pending)
 
 
 @dlt.resource(name="profiles", write_disposition="append")
@@ -217,6 +336,7 @@ def positions_resource(table: pa.Table) -> Iterator[pa.Table]:
 # roster row that would link a profile to a person is what erasure removes).
 PROFILES = SourceKind(
     name="profiles", parse=lambda path, _: parse_profiles(path), resource=profiles_resource,
+    stream=lambda path, _: open_profiles(path),
     child_resources={"profile_educations": educations_resource,
                      "profile_positions": positions_resource},
     needs_institution=False)

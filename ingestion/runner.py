@@ -28,8 +28,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import dlt
+import duckdb
 import pyarrow as pa
 
 from ingestion.archives import is_zip_archive, unpack_zip
@@ -38,7 +40,7 @@ from ingestion.intake import record_reference_load
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.landing import LandingFile, discover, untrusted
 from ingestion.ledger import Ledger, file_sha256, submission_key
-from ingestion.parsed import ParsedFile
+from ingestion.parsed import ParsedFile, QuarantinedRow, StreamedFile
 from ingestion.reference import config_source
 from ingestion.refused import FileRefused
 from ingestion.results import FileResult
@@ -57,6 +59,14 @@ __all__ = ["FileResult", "Ingestor", "LandingFile", "discover", "ingest_files"]
 
 # Rows loaded per dlt run when ingesting many files (see Ingestor.ingest_many).
 BATCH_ROWS = 2_000_000
+# Bytes of streamed files (read in pieces, never whole: the profile pool) per dlt run. They
+# take no memory while they wait, so this only bounds what one failed or killed run redoes
+# (about 2M generated profiles).
+STREAM_BATCH_BYTES = 200 * 1024**2
+# DuckDB's memory limit while ingest loads (see Ingestor.__init__): a file of any size
+# ingests within about this plus a few pieces of Arrow (ingestion.profiles.PIECE_ROWS).
+INGEST_MEMORY_LIMIT = "512MB"
+INGEST_MEMORY_BYTES = 512 * 1000**2
 # The schema (dlt's dataset) the files load into.
 RAW_SCHEMA = "raw"
 
@@ -88,12 +98,17 @@ class _PendingLoad:
     kind: SourceKind
     institution_id: str | None
     sha: str
-    parsed: ParsedFile
+    parsed: ParsedFile | StreamedFile  # a streamed file's counts are known once it loaded
     tables: list[tuple[Callable, pa.Table]]
+    streamed: bool = False
 
     @property
     def rows(self) -> int:
         return sum(table.num_rows for _, table in self.tables)
+
+    @property
+    def streamed_bytes(self) -> int:
+        return self.item.path.stat().st_size if self.streamed else 0
 
 
 # Folders of dlt's working directory that hold load packages (copies of the rows).
@@ -116,6 +131,11 @@ class Ingestor:
             self._lock.close()
             raise
         self.ledger = Ledger(self.con)
+        # dlt's load inserts each Parquet file it wrote; DuckDB keeps the table blocks it
+        # writes in its buffer pool up to its memory limit, so with the build area's limit
+        # (8 GB) ingest's memory grew with the file (1.4 GB for a 1M-profile file). Written
+        # blocks are on disk and can be evicted: ingest holds at most this much of them.
+        self.con.execute(f"set memory_limit = '{_ingest_memory_limit(self.con)}'")
         # dlt hands Arrow tables to DuckDB through Parquet files: compressing them costs
         # about 0.5 s per million profiles and saves nothing.
         os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
@@ -181,6 +201,10 @@ class Ingestor:
         batch: list[_PendingLoad] = []
         shas: set[tuple] = set()
 
+        def full() -> bool:
+            return (sum(p.rows for p in batch) >= batch_rows
+                    or sum(p.streamed_bytes for p in batch) >= STREAM_BATCH_BYTES)
+
         def flush() -> None:
             if batch:
                 self._load(batch)
@@ -197,7 +221,10 @@ class Ingestor:
                         on_file(result)
                     continue
                 batch.append(pending)
-                if sum(p.rows for p in batch) >= batch_rows:
+                # A streamed archive member is read while it loads: before its unpacked
+                # copy is deleted with the next member.
+                if full() or (pending.streamed
+                              and pending.item.path.is_relative_to(self.unpack_root)):
                     flush()
         flush()
         return results
@@ -249,8 +276,11 @@ class Ingestor:
                 result.warnings.append(
                     f"same content already loaded from {previous or 'a file of this batch'}")
                 return result, None
-            parsed = source.parse(item.path, context)
-            erased = self._withhold_erased(parsed, source, context)
+            if source.stream is not None:  # read in pieces while it loads
+                stream = source.stream(item.path, context)
+            else:
+                parsed = source.parse(item.path, context)
+                erased = self._withhold_erased(parsed, source, context)
         except FileRefused as exc:
             return self._refuse(item, exc.reason), None
         except (PathwaysError, FileNotFoundError) as exc:
@@ -264,6 +294,9 @@ class Ingestor:
         except Exception as exc:
             return self._unexpected(item, exc), None
         pending_shas.add((sha, kind, institution_id))
+        if source.stream is not None:
+            return result, _PendingLoad(result, item, source, institution_id, sha, stream, [],
+                                        streamed=True)
         table = self._with_lineage(parsed.table, item.name, sha, institution_id)
         tables: list[tuple[Callable, pa.Table]] = []
         if table.num_rows:
@@ -272,19 +305,8 @@ class Ingestor:
                 (source.child_resources[name],
                  self._with_lineage(child, item.name, sha, institution_id))
                 for name, child in parsed.children.items() if child.num_rows)
-        result.rows_read = parsed.rows_read
-        result.rows_loaded = table.num_rows
-        result.rows_quarantined = len(parsed.quarantined)
-        result.rows_erased = erased
-        result.status = "loaded"
-        result.warnings.extend(parsed.warnings)
-        if erased:
-            result.warnings.append(f"{erased} rows withheld: erasure requests (ops.erasures)")
-        result.errors.extend(
-            f"row {q.row}{f' (line {q.line})' if q.line else ''}: {q.reason}"
-            for q in parsed.quarantined[:20])
-        if len(parsed.quarantined) > 20:
-            result.errors.append(f"... and {len(parsed.quarantined) - 20} more in ops.quarantine")
+        _describe(result, parsed.rows_read, table.num_rows, parsed.quarantined,
+                  parsed.warnings, erased)
         return result, _PendingLoad(result, item, source, institution_id, sha, parsed, tables)
 
     def _refuse(self, item: _Item, reason: str, read: bool = True) -> FileResult:
@@ -322,12 +344,20 @@ class Ingestor:
                     self._load([pending])
                 return
             pending = batch[0]
-            log.error("loading %s failed", pending.item.name, exc_info=exc)
-            refused = self._unexpected(pending.item, exc)
+            reason = _refusal_in(exc)
+            if reason is not None:  # a streamed file found unreadable part way
+                refused = self._refuse(pending.item, reason)
+            else:
+                log.error("loading %s failed", pending.item.name, exc_info=exc)
+                refused = self._unexpected(pending.item, exc)
             pending.result.__dict__.update(refused.__dict__)
             return
         for pending in batch:
             parsed, result = pending.parsed, pending.result
+            if pending.streamed:
+                assert isinstance(parsed, StreamedFile)
+                _describe(result, parsed.rows_read, parsed.rows_loaded, parsed.quarantined,
+                          parsed.warnings, 0)
             self.ledger.record(
                 sha256=pending.sha, file=pending.item.name, kind=pending.kind.name,
                 institution_id=pending.institution_id, ingest_id=self.ingest_id,
@@ -344,20 +374,44 @@ class Ingestor:
         for pending in batch:
             for resource, table in pending.tables:
                 by_resource.setdefault(resource, []).append(table)
-        if by_resource:
-            resources = [resource(tables[0] if len(tables) == 1
-                                  else pa.concat_tables(tables, promote_options="default"))
-                         for resource, tables in by_resource.items()]
+        resources = [resource(tables[0] if len(tables) == 1
+                              else pa.concat_tables(tables, promote_options="default"))
+                     for resource, tables in by_resource.items()]
+        streamed = [pending for pending in batch if pending.streamed]
+        table_names = [resource.table_name for resource in resources]
+        if streamed:
+            resources.append(self._streamed_resource(streamed, table_names))
+        if resources:
             self.pipeline.run(resources)
             self.discard_load_packages()
             # The raw tables' tallies gain the rows of these files (the refresh's source
             # signatures, pathways.core.tallies): found by this ingest's id and the files'
             # hashes, which zone maps find without reading the rest of the pool.
             shas = sorted({pending.sha for pending in batch})
-            for resource in resources:
-                tallies.add_loaded(self.con, RAW_SCHEMA, resource.table_name,
+            for table_name in table_names:
+                tallies.add_loaded(self.con, RAW_SCHEMA, table_name,
                                    "_ingest_id = ? and _file_sha256 in (select unnest(?))",
                                    [self.ingest_id, shas])
+
+    def _streamed_resource(self, batch: list[_PendingLoad], table_names: list[str]) -> Any:
+        """One dlt resource for the pieces of every streamed file of a batch, each piece
+        sent to its table (``dlt.mark.with_table_name``) as it is read: dlt writes them to
+        its load files as they come, so no file is ever held whole. ``table_names`` gains
+        the tables the pieces went to."""
+
+        def pieces() -> Iterator[Any]:
+            for pending in batch:
+                assert isinstance(pending.parsed, StreamedFile)
+                for table_name, table in pending.parsed.pieces():
+                    if not table.num_rows:
+                        continue
+                    if table_name not in table_names:
+                        table_names.append(table_name)
+                    yield dlt.mark.with_table_name(self._with_lineage(
+                        table, pending.item.name, pending.sha, pending.institution_id),
+                        table_name)
+
+        return dlt.resource(pieces, name="streamed_files", write_disposition="append")
 
     # -- helpers --------------------------------------------------------------------------
     def _withhold_erased(self, parsed: ParsedFile, source: SourceKind,
@@ -417,6 +471,49 @@ class Ingestor:
                            institution_id=item.institution_id, ingest_id=self.ingest_id,
                            encoding=None, rows_read=0, rows_loaded=0, quarantined=[],
                            status="refused", message=reason)
+
+
+def _ingest_memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    """INGEST_MEMORY_LIMIT, or the connection's own limit when that is lower."""
+    current = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    units = {"B": 1, "KB": 1000, "KIB": 1024, "MB": 1000**2, "MIB": 1024**2,
+             "GB": 1000**3, "GIB": 1024**3, "TB": 1000**4, "TIB": 1024**4}
+    number, _, unit = str(current).strip().partition(" ")
+    try:
+        current_bytes = float(number) * units[unit.strip().upper() or "B"]
+    except (KeyError, ValueError):
+        return INGEST_MEMORY_LIMIT
+    return f"{int(current_bytes)}B" if current_bytes < INGEST_MEMORY_BYTES else (
+        INGEST_MEMORY_LIMIT)
+
+
+def _describe(result: FileResult, rows_read: int, rows_loaded: int,
+              quarantined: list[QuarantinedRow], file_warnings: list[str], erased: int) -> None:
+    """Fill a loaded file's result: its counts, warnings and first quarantined rows."""
+    result.rows_read = rows_read
+    result.rows_loaded = rows_loaded
+    result.rows_quarantined = len(quarantined)
+    result.rows_erased = erased
+    result.status = "loaded"
+    result.warnings.extend(file_warnings)
+    if erased:
+        result.warnings.append(f"{erased} rows withheld: erasure requests (ops.erasures)")
+    result.errors.extend(
+        f"row {q.row}{f' (line {q.line})' if q.line else ''}: {q.reason}"
+        for q in quarantined[:20])
+    if len(quarantined) > 20:
+        result.errors.append(f"... and {len(quarantined) - 20} more in ops.quarantine")
+
+
+def _refusal_in(exc: BaseException) -> str | None:
+    """The reason of a FileRefused that caused ``exc`` (dlt wraps what a resource raised),
+    or None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FileRefused):
+            return seen.reason
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def ingest_files(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,
