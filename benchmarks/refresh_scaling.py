@@ -99,6 +99,8 @@ class Warehouse:
         run["nodes"] = {r["unique_id"]: round(r["execution_time"], 3)
                         for r in results["results"]}
         run["seconds"] = round(seconds, 2)
+        print(f"  {self.folder.name}: refresh {' '.join(arguments)}: {seconds:.2f} s "
+              f"{run['status']} {run['steps']}", flush=True)
         return run
 
 
@@ -174,6 +176,7 @@ def build_base(house: Warehouse, alumni: int, profiles: int, institutions: int,
         if path.exists():
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     first = house.pathways("refresh", "--landing", str(landing))
+    print(f"  {house.folder.name}: first refresh {first:.1f} s", flush=True)
     house.keep_state()
     stamp.write_text(code)
     return first
