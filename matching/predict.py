@@ -123,32 +123,47 @@ class ScoredPairs:
     incremental: bool
 
 
-def prepare_scoring(con: duckdb.DuckDBPyConnection, alumni: pa.Table, profiles: pa.Table,
-             educations: pa.Table, model: str | Path | dict) -> tuple[dict, list[str]]:
+def prepare_scoring(con: duckdb.DuckDBPyConnection, alumni: pa.Table,
+                    profiles: pa.Table | None, educations: pa.Table | None,
+                    model: str | Path | dict, *, profile_rows: pa.Table | None = None,
+                    pool_rows: int | None = None) -> tuple[dict, list[str]]:
     """Feature tables ``alumni_features`` and ``profile_features`` in ``con``; the model's
     settings with the prior scaled to the pool; and the columns whose term frequencies are
-    frozen with the model (carried as ``tf_<column>`` on the feature tables)."""
+    frozen with the model (carried as ``tf_<column>`` on the feature tables).
+    ``profile_rows``: profile features computed before (matching.pool_features, frozen
+    frequencies included) instead of ``profiles`` and ``educations``; ``pool_rows``: the
+    size of the whole pool's feature table when ``profile_rows`` are only part of it."""
     settings = dict(load_model(model), retain_intermediate_calculation_columns=True)
     frozen: list[str] = []
     if not isinstance(model, dict) and reference_path(Path(model)).exists():
         register_reference(con, reference_path(Path(model)))
         frozen = tf_columns(settings)
     alumni_features(con, alumni, "alumni_features", frozen)
-    profile_features(con, profiles, educations, "profile_features", frozen)
-    profile_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
-    prior = prior_for_pool(model, profile_rows)
+    if profile_rows is None:
+        profile_features(con, profiles, educations, "profile_features", frozen)
+    else:
+        con.register("_profile_rows", profile_rows)
+        keep = ", ".join(name for name in profile_rows.column_names if name != "_ingested_at")
+        con.execute(f"create or replace table profile_features as select {keep} "
+                    "from _profile_rows")
+        con.unregister("_profile_rows")
+    if pool_rows is None:
+        pool_rows = con.execute("select count(*) from profile_features").fetchall()[0][0]
+    prior = prior_for_pool(model, pool_rows)
     if prior is not None:
         settings["probability_two_random_records_match"] = prior
     return settings, frozen
 
 
-def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
+def score_pairs(alumni: pa.Table, profiles: pa.Table | None, educations: pa.Table | None,
                 model: str | Path | dict, *,
                 changed_alumni: pa.Table | None = None,
                 changed_profiles: pa.Table | None = None,
                 previous_prior: float | None = None,
                 connection: duckdb.DuckDBPyConnection | None = None,
-                candidate_threshold: float = CANDIDATE_THRESHOLD) -> ScoredPairs:
+                candidate_threshold: float = CANDIDATE_THRESHOLD,
+                profile_rows: pa.Table | None = None,
+                pool_rows: int | None = None) -> ScoredPairs:
     """Candidate pairs (alumni_id, profile_id, institution_id, match_probability,
     match_weight, explanation), one row per pair (the best of a profile's education rows),
     at or above ``candidate_threshold``, before reviews and one-to-one resolution.
@@ -162,9 +177,14 @@ def score_pairs(alumni: pa.Table, profiles: pa.Table, educations: pa.Table,
     the prior is scaled to the full pool, so each pair scores exactly as it would in a full
     run. When the prior differs from ``previous_prior`` (the
     pool crossed a step of pool_bucket), every pair is scored instead.
+
+    ``profile_rows`` and ``pool_rows``: see prepare_scoring. In an incremental run they may
+    be only the profiles a blocking rule pairs with a changed alumnus plus the changed
+    profiles (matching.pool_features): those are all the pairs scored.
     """
     con = connection or connect_scratch()
-    settings, frozen = prepare_scoring(con, alumni, profiles, educations, model)
+    settings, frozen = prepare_scoring(con, alumni, profiles, educations, model,
+                                       profile_rows=profile_rows, pool_rows=pool_rows)
     prior = settings.get("probability_two_random_records_match")
     incremental = changed_alumni is not None or changed_profiles is not None
     if incremental and previous_prior is not None and prior is not None \

@@ -21,6 +21,7 @@ TABLES = {
     "pii.int_profiles_deduplicated": "* exclude (_ingested_at)",
     "pii.int_profile_positions_classified": "* exclude (_ingested_at)",
     "pii.int_profile_educations_resolved": "* exclude (_ingested_at)",
+    "pii.int_profile_features": "* exclude (_ingested_at)",
     "pii.int_alumni_profile_pairs_scored":
         "* exclude (_scored_through, match_probability, match_weight), "
         "round(match_weight, 9) where profile_id is not null",

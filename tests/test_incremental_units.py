@@ -250,3 +250,32 @@ def test_quoting_doubles_embedded_quotes():
     con = duckdb.connect()
     assert con.execute(f"select {quote_literal(chr(39) + 'x')} as {quote_ident('a b')}"
                        ).fetchall() == [("'x",)]
+
+
+def test_blocked_profiles_are_exactly_those_a_blocking_rule_pairs_with_an_alumnus():
+    from matching.pool_features import blocked_profiles_sql
+
+    model = Path(__file__).parent.parent / "matching" / "models" / "pathways_match_v1.json"
+    columns = ("unique_id", "first_name", "last_name", "email", "institution_id", "grad_year",
+               "state", "last_name_head", "last_name_tail")
+    con = duckdb.connect()
+    con.register("l", pa.table(dict(zip(columns, [[v] for v in (
+        "a1", "ana", "garcia lopez", "ana@x.org", "northfield", 2020, "OH", "garcia",
+        "lopez")], strict=True))))
+    profiles = [
+        ("same name", "ana", "garcia lopez", None, "", None, "TX", "garcia", "lopez"),
+        ("same email", "bo", "li", "ana@x.org", "", None, "TX", "li", "li"),
+        ("same school and surname", "zed", "garcia lopez", None, "northfield", 1990, "TX",
+         "garcia", "lopez"),
+        ("surname part", "ana", "garcia", None, "", None, "TX", "garcia", "garcia"),
+        ("swapped", "garcia lopez", "ana", None, "", None, "TX", "ana", "ana"),
+        ("stranger", "ana", "smith", "smith@x.org", "lakeshore", 2020, "OH", "smith", "smith"),
+        ("same surname, other state and initial", "bea", "garcia lopez", None, "", None,
+         "TX", "garcia", "lopez"),
+    ]
+    con.register("r", pa.table({name: [row[i] for row in profiles]
+                                for i, name in enumerate(columns)}))
+    blocked = {row[0] for row in con.execute(
+        blocked_profiles_sql(model, "l", "r")).fetchall()}
+    assert blocked == {"same name", "same email", "same school and surname", "surname part",
+                       "swapped"}

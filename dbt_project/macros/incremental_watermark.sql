@@ -64,3 +64,31 @@
     delete from {{ this }}
     where title_key not in (select title_key from {{ ref('int_job_titles_distinct') }})
 {%- endmacro %}
+
+
+{#
+    Filter of the models keyed by profile on the raw entry rows they join: on an
+    incremental run, only rows of the files that hold a profile version newer than the
+    model has seen (a literal list, read when the model compiles, so the scan skips every
+    other file's rows before their text is cleaned); on a first or full build, every row.
+#}
+{% macro changed_profile_files_filter(column='_file_sha256') -%}
+    {%- if execute and is_incremental() -%}
+        {%- set result = run_query(
+            "select distinct _file_sha256 from " ~ ref('int_profiles_deduplicated')
+            ~ " where _ingested_at > " ~ incremental_watermark() ~ " order by 1"
+        ) -%}
+        {%- set files = result.columns[0].values() -%}
+        {%- if files | length == 0 -%}
+            false
+        {%- else -%}
+            {{ column }} in (
+                {%- for sha in files -%}
+                    '{{ sha }}'{% if not loop.last %}, {% endif %}
+                {%- endfor -%}
+            )
+        {%- endif -%}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -45,6 +45,9 @@ def generate(
         help="An earlier landing folder: add new versions of some of its profiles.")] = None,
     updates: Annotated[int, typer.Option(
         min=0, help="How many profile versions to add with --updates-from.")] = 0,
+    only: Annotated[str | None, typer.Option(
+        help="Write this institution's files alone (of the first --institutions), all "
+             "--alumni its own: a new institution's first delivery.")] = None,
 ) -> None:
     """Generate realistic demo data: rosters, NSC returns, a profile pool, and ground truth."""
     from pathways.generate import generate as run_generate
@@ -64,7 +67,8 @@ def generate(
         try:
             summary = run_generate(out_dir, configured[:n_institutions], n_alumni,
                                    n_profiles, seed, report, batch=batch,
-                                   updates_from=updates_from, n_updates=updates)
+                                   updates_from=updates_from, n_updates=updates,
+                                   only=only)
         except ValueError as exc:
             raise fail(f"error: {exc}", 2) from exc
     out.print(f"Wrote {out_dir}: {summary.institutions} institutions, {summary.alumni} alumni "

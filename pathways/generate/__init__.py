@@ -123,10 +123,14 @@ def generate(
     batch: str | None = None,
     updates_from: Path | None = None,
     n_updates: int = 0,
+    only: str | None = None,
 ) -> GenerationSummary:
     """Generate a deterministic landing folder for ``institutions``; ``batch`` tags every
     file name (a later delivery), ``updates_from`` adds ``n_updates`` new versions of that
-    folder's profiles."""
+    folder's profiles. ``only`` (an institution id) writes that institution's files alone,
+    all ``n_alumni`` its own, with its alumni's profiles in the pool: the first delivery of
+    an institution joining a warehouse of the others (its student ids as they would be
+    among all ``institutions``)."""
     if batch is not None and not BATCH_PATTERN.match(batch):
         raise ValueError(f"batch {batch!r} must be lowercase letters and digits, starting "
                          "with a letter (up to 20)")
@@ -134,14 +138,20 @@ def generate(
         raise ValueError("at least one institution is needed")
     if n_alumni < len(institutions):
         raise ValueError(f"--alumni {n_alumni} is fewer than one per institution")
+    ids = [institution.id for institution in institutions]
+    if only is not None and only not in ids:
+        raise ValueError(f"--only {only!r} is not among the institutions {', '.join(ids)}")
     world = World(institutions, seed)
     report = progress or (lambda _step, _done, _total: None)
+    # (position among all institutions, institution, alumni): the position keeps an
+    # institution's student ids and roster shape the same when it is written alone.
+    chosen = ([(ids.index(only), institutions[ids.index(only)], n_alumni)] if only else
+              [(index, institution, count) for index, (institution, count) in enumerate(
+                  zip(institutions, split_evenly(n_alumni, len(institutions)), strict=True))])
     alumni_by_institution: dict[str, list[Alumnus]] = {}
-    for index, (institution, count) in enumerate(
-        zip(institutions, split_evenly(n_alumni, len(institutions)), strict=True)
-    ):
+    for done, (index, institution, count) in enumerate(chosen):
         alumni_by_institution[institution.id] = world.alumni(institution, index, count)
-        report("alumni", index + 1, len(institutions))
+        report("alumni", done + 1, len(chosen))
 
     all_alumni = [a for group in alumni_by_institution.values() for a in group]
     alumni_profiles = [p for a in all_alumni if (p := world.alumnus_profile(a)) is not None]
@@ -166,7 +176,7 @@ def generate(
     writer.close()
 
     roster_files = 0
-    for index, institution in enumerate(institutions):
+    for index, institution, _count in chosen:
         alumni = alumni_by_institution[institution.id]
         for first, last in ROSTER_YEAR_RANGES:
             chunk = [a for a in alumni if first <= a.graduation_date.year <= last]
@@ -194,10 +204,10 @@ def generate(
         encoding="utf-8",
     )
     return GenerationSummary(
-        institutions=len(institutions),
+        institutions=len(chosen),
         alumni=len(all_alumni),
         alumni_with_profile=len(alumni_profiles),
         profiles=n_profiles,
         roster_files=roster_files,
-        nsc_files=len(institutions),
+        nsc_files=len(chosen),
     )

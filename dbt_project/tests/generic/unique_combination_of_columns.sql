@@ -3,12 +3,45 @@
     the primary-key test for models whose grain is several columns. Stored failing rows
     carry the one institution of each combination (see
     macros/failing_rows_by_institution.sql).
+
+    changed_rows_only: count only the combinations of rows changed since the last
+    successful refresh (macros/changed_rows.sql), each against every row of the table, so
+    a new row repeating an old key still fails; a duplicate needs a changed row, as the
+    older rows passed before. For the large incremental models, whose cost would
+    otherwise follow the pool.
 #}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+{% test unique_combination_of_columns(model, combination_of_columns,
+                                      changed_rows_only=false) %}
 {%- set institution = none if 'institution_id' in combination_of_columns
     else institution_column(model) %}
 
-with grouped as (
+with
+
+{%- if changed_rows_only %}
+
+changed as (
+
+    select distinct {{ combination_of_columns | join(', ') }}
+    from {{ model }}
+    where {{ changed_rows_filter() }}
+
+),
+
+keyed as (
+
+    select model_rows.*
+    from {{ model }} as model_rows
+    semi join changed
+        on
+        {%- for column in combination_of_columns %}
+            {% if not loop.first %}and {% endif -%}
+            model_rows.{{ column }} = changed.{{ column }}
+        {%- endfor %}
+
+),
+{%- endif %}
+
+grouped as (
 
     select
         {{ combination_of_columns | join(', ') }},
@@ -16,7 +49,7 @@ with grouped as (
         {{ single_institution(institution) }} as institution_id,
         {%- endif %}
         count(*) as n_rows
-    from {{ model }}
+    from {{ 'keyed' if changed_rows_only else model }}
     group by {{ combination_of_columns | join(', ') }}
 
 ),

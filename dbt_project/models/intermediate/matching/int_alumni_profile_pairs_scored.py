@@ -11,12 +11,21 @@ alumnus the change touches are replaced whole (delete+insert on alumni_id); an a
 left with no candidate keeps one row with a null profile_id, so stale pairs never linger.
 When the profile pool grows past a step of the pool-scaled prior (`_prior`), every pair
 is rescored.
+
+Profile features are read from int_profile_features, kept between refreshes. An
+incremental run reads only the feature rows of the changed profiles and of the profiles
+some blocking rule pairs with a changed alumnus (matching.pool_features), so its cost
+follows the change, not the pool.
 """
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from matching.features import alumni_features
 from matching.incremental import merge_scored_pairs
-from matching.predict import score_pairs
+from matching.pool_features import blocked_profiles_sql, frozen_tf_columns
+from matching.predict import prior_for_pool, score_pairs
+from matching.term_frequencies import reference_path, register_reference
 from pathways.core.db import connect_scratch
 from pathways.core.settings import Settings
 
@@ -37,39 +46,47 @@ def model(dbt, session):
                incremental_strategy="delete+insert", on_schema_change="fail")
     model_path = Settings.from_env().project_root / dbt.config.get("match_model")
     alumni_rel = dbt.ref("int_alumni_deduplicated")
-    profiles_rel = dbt.ref("int_profiles_deduplicated")
+    features_rel = dbt.ref("int_profile_features")
     latest = [rel.aggregate("max(_ingested_at)").fetchall()[0][0]
-              for rel in (alumni_rel, profiles_rel)]
+              for rel in (alumni_rel, features_rel)]
     seen = max((value for value in latest if value is not None), default=None)
     alumni = alumni_rel.project(ALUMNI_COLUMNS).to_arrow_table()
-    profiles = profiles_rel.project(
-        "profile_id, first_name, middle_name, last_name, email, city, state"
-    ).to_arrow_table()
-    educations = dbt.ref("int_profile_educations_resolved").project(
-        "profile_id, institution_id, end_year, field_of_study"
-    ).to_arrow_table()
+    pool_rows = features_rel.aggregate("count(*)").fetchall()[0][0]
 
     since = previous_prior = None
     if dbt.is_incremental:
         since, previous_prior = session.sql(
             f"select max(_scored_through), any_value(_prior) from {dbt.this}").fetchall()[0]
+    frozen = frozen_tf_columns(model_path)
     con = connect_scratch()
     try:
-        if since is None:
-            scored = score_pairs(alumni, profiles, educations, model_path, connection=con)
+        if since is None or frozen is None \
+                or prior_for_pool(model_path, pool_rows) != previous_prior:
+            # A first build, frequencies not frozen with the model, or the pool crossed
+            # a step of the prior: every pair is scored, against every kept feature row.
+            scored = score_pairs(alumni, None, None, model_path, connection=con,
+                                 profile_rows=features_rel.to_arrow_table())
             pairs = scored.pairs
         else:
             changed_alumni = alumni_rel.filter(f"_ingested_at > '{since}'").project(
                 "alumni_record_id as record_id").to_arrow_table()
-            changed_profiles = profiles_rel.filter(f"_ingested_at > '{since}'").project(
-                "profile_id as record_id").to_arrow_table()
+            changed_profiles = features_rel.filter(f"_ingested_at > '{since}'").project(
+                "record_id").distinct().to_arrow_table()
             previous = session.sql(
                 f"select alumni_id, profile_id, institution_id, match_probability, "
                 f"match_weight, explanation from {dbt.this}").to_arrow_table()
-            scored = score_pairs(alumni, profiles, educations, model_path, connection=con,
+            register_reference(con, reference_path(model_path))
+            alumni_features(con, alumni.filter(pc.is_in(
+                alumni["record_id"], value_set=changed_alumni["record_id"])),
+                "_changed_alumni", frozen)
+            scored = score_pairs(alumni, None, None, model_path, connection=con,
                                  changed_alumni=changed_alumni,
                                  changed_profiles=changed_profiles,
-                                 previous_prior=previous_prior)
+                                 previous_prior=previous_prior, pool_rows=pool_rows,
+                                 profile_rows=needed_profile_rows(
+                                     session, features_rel, model_path,
+                                     con.sql("select * from _changed_alumni").to_arrow_table(),
+                                     since))
             if not scored.incremental:  # every pair was rescored: every alumnus is touched
                 changed_alumni = alumni.select(["record_id"])
             pairs = merge_scored_pairs(scored.pairs, previous, alumni, changed_alumni,
@@ -82,3 +99,22 @@ def model(dbt, session):
         field = SCHEMA.field(name)
         table = table.append_column(field, pa.repeat(pa.scalar(value, field.type), n))
     return table.sort_by([("alumni_id", "ascending"), ("profile_id", "ascending")])
+
+
+def needed_profile_rows(session, features_rel, model_path, changed_alumni_features, since):
+    """The kept feature rows an incremental run scores: those a blocking rule pairs with a
+    changed alumnus, and every row of a changed profile."""
+    features_rel.create_view("_kept_profile_features", replace=True)
+    session.register("_changed_alumni_features", changed_alumni_features)
+    try:
+        return session.sql(f"""
+            with blocked as (
+                {blocked_profiles_sql(model_path, "_changed_alumni_features",
+                                      "_kept_profile_features")}
+            )
+            select * from _kept_profile_features
+            where unique_id in (select unique_id from blocked) or _ingested_at > '{since}'
+        """).to_arrow_table()
+    finally:
+        session.unregister("_changed_alumni_features")
+        session.execute("drop view if exists _kept_profile_features")

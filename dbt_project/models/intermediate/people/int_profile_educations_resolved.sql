@@ -16,6 +16,7 @@ with
 educations as (
 
     select * from {{ ref('stg_profiles__educations') }}
+    where {{ changed_profile_files_filter() }}
 
 ),
 

@@ -17,6 +17,7 @@ with
 positions as (
 
     select * from {{ ref('stg_profiles__positions') }}
+    where {{ changed_profile_files_filter() }}
 
 ),
 
