@@ -124,12 +124,18 @@ def inputs():
     return linkage_inputs()
 
 
+@pytest.fixture(scope="module")
+def duckdb_scored(inputs):
+    return score_pairs(*inputs, MODEL, candidate_threshold=0.01)
+
+
 def _by_pair(table: pa.Table) -> dict[tuple[str, str], dict]:
     return {(r["alumni_id"], r["profile_id"]): r for r in table.to_pylist()}
 
 
-def test_spark_scores_the_same_pairs_with_the_same_probabilities_as_duckdb(spark, inputs):
-    duck = score_pairs(*inputs, MODEL, candidate_threshold=0.01)
+def test_spark_scores_the_same_pairs_with_the_same_probabilities_as_duckdb(
+        spark, inputs, duckdb_scored):
+    duck = duckdb_scored
     on_spark = score_pairs_spark(spark, *inputs, MODEL, candidate_threshold=0.01)
     assert on_spark.pairs.schema == duck.pairs.schema
     assert on_spark.prior == duck.prior and not on_spark.incremental
@@ -144,9 +150,8 @@ def test_spark_scores_the_same_pairs_with_the_same_probabilities_as_duckdb(spark
         assert got[pair]["explanation"] == row["explanation"], pair
 
 
-def test_the_fixture_reaches_the_levels_that_differ_between_engines(inputs):
-    explanations = " ".join(score_pairs(*inputs, MODEL, candidate_threshold=0.01)
-                            .pairs.column("explanation").to_pylist())
+def test_the_fixture_reaches_the_levels_that_differ_between_engines(duckdb_scored):
+    explanations = " ".join(duckdb_scored.pairs.column("explanation").to_pylist())
     for level in ("given name and surname swapped", "a part of the surname shared",
                   "Jaro-Winkler distance of last_name", "former last name matches",
                   "similar or contained", "same school, year within 1"):
@@ -204,3 +209,17 @@ def test_a_model_trained_with_other_levels_is_refused_naming_the_comparison():
 def test_an_unknown_dialect_is_refused():
     with pytest.raises(PathwaysError, match="trino"):
         settings_for_dialect(json.loads(MODEL.read_text(encoding="utf-8")), "trino")
+
+
+class _SessionWithoutTheJar:
+    """A session whose SQL knows no jaro_winkler, as one started without spark.jars."""
+
+    def sql(self, query: str):
+        raise RuntimeError("[UNRESOLVED_ROUTINE] Cannot resolve routine `jaro_winkler`")
+
+
+def test_a_session_without_splinks_jar_is_told_which_jar_to_add():
+    from matching.spark_predict import _check_similarity_functions
+
+    with pytest.raises(PathwaysError, match="spark.jars=.*scala-udf-similarity"):
+        _check_similarity_functions(_SessionWithoutTheJar())
