@@ -13,6 +13,9 @@ What runs where:
   100k profiles on DuckDB, see docs/scaling_linkage.md), unlike blocking and comparing.
 * **Blocking, comparisons and scoring** (Splink's predict) run on Spark, as does keeping
   each pair's best education row.
+* **Incremental scoring** (changed alumni and profiles) uses Splink's ``predict_between``
+  on Spark, with the same halves as ``score_pairs``: changed alumni against every profile,
+  the other alumni against the changed profiles.
 * **The explanation text** is formatted in DuckDB on the kept pairs (a few per alumnus),
   with the same SQL as ``score_pairs``, so it is the same string on both engines.
 
@@ -23,6 +26,7 @@ jar (``spark.jars`` = ``splink_spark_jar()``), which provides ``jaro_winkler``.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from pathlib import Path
 
@@ -34,6 +38,7 @@ from splink.backends.spark import SparkAPI, similarity_jar_location
 from matching.dialect_settings import settings_for_dialect
 from matching.explain import explanation_sql
 from matching.predict import CANDIDATE_THRESHOLD, ScoredPairs, prepare_scoring
+from matching.term_frequencies import tf_columns
 from pathways.core.db import connect_scratch
 from pathways.core.errors import PathwaysError
 
@@ -58,11 +63,25 @@ def _check_similarity_functions(spark: SparkSession) -> None:
             f"spark.jars={splink_spark_jar()} (Splink's similarity jar)") from error
 
 
-def _best_rows_sql(predictions: str, columns: list[str]) -> str:
-    """Spark SQL: predictions oriented alumni-left, one row per pair (the best of a
-    profile's education rows), with the gamma_/mw_ columns the explanation reads."""
+def _oriented_sql(predictions: str, columns: list[str]) -> str:
+    """Spark SQL: predictions with the alumni side on the left, whatever Splink's ordering
+    (alumni datasets are named alumni...), with the gamma_/mw_ columns the explanation
+    reads."""
     alumni_left = "startswith(source_dataset_l, 'alumni')"
-    extra = ", ".join(columns)
+    return f"""
+        select
+            case when {alumni_left} then record_id_l else record_id_r end as alumni_id,
+            case when {alumni_left} then record_id_r else record_id_l end as profile_id,
+            case when {alumni_left} then institution_id_l else institution_id_r end
+                as institution_id,
+            {", ".join(columns)}
+        from {predictions}
+    """
+
+
+def _best_rows_sql(parts: list[str]) -> str:
+    """Spark SQL: one row per pair of the union of ``parts`` (oriented predictions), the
+    best of a profile's education rows."""
     return f"""
         select * except (_rank) from (
             select
@@ -71,42 +90,45 @@ def _best_rows_sql(predictions: str, columns: list[str]) -> str:
                     partition by alumni_id, profile_id
                     order by match_weight desc, match_probability desc
                 ) as _rank
-            from (
-                select
-                    case when {alumni_left} then record_id_l else record_id_r end
-                        as alumni_id,
-                    case when {alumni_left} then record_id_r else record_id_l end
-                        as profile_id,
-                    case when {alumni_left} then institution_id_l else institution_id_r end
-                        as institution_id,
-                    {extra}
-                from {predictions}
-            )
+            from ({" union all ".join(parts)})
         )
         where _rank = 1
     """
 
 
+_EMPTY_IDS = pa.table({"record_id": pa.array([], pa.string())})
+
+
 def score_pairs_spark(spark: SparkSession, alumni: pa.Table, profiles: pa.Table,
                       educations: pa.Table, model: str | Path | dict, *,
+                      changed_alumni: pa.Table | None = None,
+                      changed_profiles: pa.Table | None = None,
+                      previous_prior: float | None = None,
                       candidate_threshold: float = CANDIDATE_THRESHOLD) -> ScoredPairs:
     """Candidate pairs (alumni_id, profile_id, institution_id, match_probability,
     match_weight, explanation), one row per pair (the best of a profile's education rows),
     at or above ``candidate_threshold``: what ``matching.predict.score_pairs`` returns for
-    the same inputs (every alumnus against every profile), scored on ``spark``.
+    the same arguments, scored on ``spark``.
 
     ``model`` is the committed model JSON (its trained parameters are translated to Spark
-    SQL; its frozen term frequencies and metadata set the frequencies and the prior)."""
+    SQL; its frozen term frequencies and metadata set the frequencies and the prior).
+    With ``changed_alumni`` / ``changed_profiles`` (one-column tables of record ids) only
+    pairs touching a changed record are scored, with Splink's ``predict_between`` as in
+    ``score_pairs``; a prior that differs from ``previous_prior`` scores every pair."""
     db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
     _check_similarity_functions(spark)
     con = connect_scratch()
+    tag = uuid.uuid4().hex[:12]
+    views: list[str] = []
     try:
         settings, frozen = prepare_scoring(con, alumni, profiles, educations, model)
         prior = settings.get("probability_two_random_records_match")
+        incremental = changed_alumni is not None or changed_profiles is not None
+        if incremental and previous_prior is not None and prior is not None \
+                and not math.isclose(prior, previous_prior, rel_tol=1e-12):
+            incremental = False
         spark_settings = settings_for_dialect(settings, "spark")
         spark_settings["retain_intermediate_calculation_columns"] = True
-        tag = uuid.uuid4().hex[:12]
-        views = []
 
         def to_spark(sql: str, name: str):
             views.append(f"__pathways_{name}_{tag}")
@@ -129,17 +151,57 @@ def score_pairs_spark(spark: SparkSession, alumni: pa.Table, profiles: pa.Table,
                 ) where {column} is not null
             """, f"tf_{column}")
             linker.table_management.register_term_frequency_lookup(lookup, column)
-        predictions = linker.inference.predict(threshold_match_probability=candidate_threshold)
-        spark_frame: DataFrame = predictions.as_spark_dataframe()
-        wanted = [c for c in spark_frame.columns
-                  if c.startswith(("gamma_", "mw_")) or c in _KEPT]
-        spark_frame.createOrReplaceTempView(f"__pathways_predictions_{tag}")
-        best = spark.sql(_best_rows_sql(f"__pathways_predictions_{tag}", wanted)).toArrow()
-        for view in (f"__pathways_predictions_{tag}", *views):
-            spark.catalog.dropTempView(view)
-        predictions.drop_table_from_database_and_remove_from_cache()
-        con.register("_spark_best", best)
-        explanation = explanation_sql(settings, set(best.column_names))
+        if not incremental:
+            predicted = [linker.inference.predict(
+                threshold_match_probability=candidate_threshold)]
+        else:
+            for column in tf_columns(settings):
+                if column not in frozen:  # a model without frozen frequencies
+                    linker.table_management.compute_tf_table(column)
+            con.register("_changed_alumni", changed_alumni if changed_alumni is not None
+                         else _EMPTY_IDS)
+            con.register("_changed_profiles", changed_profiles
+                         if changed_profiles is not None else _EMPTY_IDS)
+            changed_a = "record_id in (select record_id from _changed_alumni)"
+            changed_p = "record_id in (select record_id from _changed_profiles)"
+            sides = {
+                "alumni_changed": f"select *{drop} from alumni_features where {changed_a}",
+                "alumni_unchanged":
+                    f"select *{drop} from alumni_features where not ({changed_a})",
+                "profiles_all": f"select *{drop} from profile_features",
+                "profiles_changed":
+                    f"select *{drop} from profile_features where {changed_p}",
+            }
+            predicted = []
+            for left, right in (("alumni_changed", "profiles_all"),
+                                ("alumni_unchanged", "profiles_changed")):
+                if 0 in (con.sql(f"select count(*) from ({sides[left]})").fetchall()[0][0],
+                         con.sql(f"select count(*) from ({sides[right]})").fetchall()[0][0]):
+                    continue
+                predicted.append(linker.inference.predict_between(
+                    to_spark(sides[left], left), to_spark(sides[right], right),
+                    threshold_match_probability=candidate_threshold))
+        parts = []
+        for index, frame in enumerate(predicted):
+            spark_frame: DataFrame = frame.as_spark_dataframe()
+            wanted = [c for c in spark_frame.columns
+                      if c.startswith(("gamma_", "mw_")) or c in _KEPT]
+            views.append(f"__pathways_predictions{index}_{tag}")
+            spark_frame.createOrReplaceTempView(views[-1])
+            parts.append(_oriented_sql(views[-1], wanted))
+        best = spark.sql(_best_rows_sql(parts)).toArrow() if parts else None
+        for frame in predicted:
+            frame.drop_table_from_database_and_remove_from_cache()
+        explanation = explanation_sql(settings, set(best.column_names) if best else set())
+        if best is None:
+            source = ("select null::varchar as alumni_id, null::varchar as profile_id, "
+                      "null::varchar as institution_id, null::double as match_probability, "
+                      "null::double as match_weight, null::varchar as explanation "
+                      "where false")
+            explanation = "explanation"
+        else:
+            con.register("_spark_best", best)
+            source = "select * from _spark_best"
         pairs = con.sql(f"""
             select
                 cast(alumni_id as varchar) as alumni_id,
@@ -148,8 +210,10 @@ def score_pairs_spark(spark: SparkSession, alumni: pa.Table, profiles: pa.Table,
                 cast(match_probability as double) as match_probability,
                 cast(match_weight as double) as match_weight,
                 cast({explanation} as varchar) as explanation
-            from _spark_best
+            from ({source})
         """).to_arrow_table()
     finally:
+        for view in views:
+            spark.catalog.dropTempView(view)
         con.close()
-    return ScoredPairs(pairs, prior, False)
+    return ScoredPairs(pairs, prior, incremental)

@@ -150,6 +150,24 @@ def test_spark_scores_the_same_pairs_with_the_same_probabilities_as_duckdb(
         assert got[pair]["explanation"] == row["explanation"], pair
 
 
+def test_incremental_scoring_on_spark_scores_what_duckdb_scores_incrementally(spark, inputs):
+    alumni, profiles, _ = inputs
+    changed = {
+        "changed_alumni": pa.table({"record_id": alumni.column("record_id")[:30]}),
+        "changed_profiles": pa.table({"record_id": profiles.column("profile_id")[40:90]}),
+    }
+    duck = score_pairs(*inputs, MODEL, candidate_threshold=0.01, **changed)
+    on_spark = score_pairs_spark(spark, *inputs, MODEL, candidate_threshold=0.01, **changed)
+    assert duck.incremental and on_spark.incremental
+    expected, got = _by_pair(duck.pairs), _by_pair(on_spark.pairs)
+    assert 20 < len(expected) < len(_by_pair(score_pairs(
+        *inputs, MODEL, candidate_threshold=0.01).pairs)), "only pairs touching a change"
+    assert got.keys() == expected.keys()
+    for pair, row in expected.items():
+        assert abs(got[pair]["match_probability"] - row["match_probability"]) < 1e-9, pair
+        assert got[pair]["explanation"] == row["explanation"], pair
+
+
 def test_the_fixture_reaches_the_levels_that_differ_between_engines(duckdb_scored):
     explanations = " ".join(duckdb_scored.pairs.column("explanation").to_pylist())
     for level in ("given name and surname swapped", "a part of the surname shared",
@@ -221,5 +239,5 @@ class _SessionWithoutTheJar:
 def test_a_session_without_splinks_jar_is_told_which_jar_to_add():
     from matching.spark_predict import _check_similarity_functions
 
-    with pytest.raises(PathwaysError, match="spark.jars=.*scala-udf-similarity"):
+    with pytest.raises(PathwaysError, match=r"spark\.jars=.*scala-udf-similarity"):
         _check_similarity_functions(_SessionWithoutTheJar())
