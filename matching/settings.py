@@ -138,9 +138,12 @@ def field_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("field"),
             cll.ExactMatchLevel("field"),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(field_l, field_r) >= 0.85 "
-                "or contains(field_l, field_r) or contains(field_r, field_l)",
+            # Splink writes the Jaro-Winkler function each engine has (DuckDB's built-in,
+            # the jar's UDF on Spark); contains() means the same on both.
+            cll.Or(
+                cll.JaroWinklerLevel("field", 0.85),
+                cll.CustomLevel("contains(field_l, field_r) or contains(field_r, field_l)"),
+            ).configure(
                 label_for_charts="similar or contained (Marketing / Digital Marketing)",
             ),
             cll.ElseLevel(),
@@ -195,7 +198,11 @@ def blocking_rules() -> list:
 
 
 def settings(probability_two_random_records_match: float = 1e-5) -> SettingsCreator:
-    """The Pathways linkage settings (link_only: alumni on the left, profiles on the right)."""
+    """The Pathways linkage settings (link_only: alumni on the left, profiles on the right).
+
+    Every level is a Splink library level or SQL that means the same on DuckDB and Spark,
+    so ``create_settings_dict(dialect)`` gives runnable settings for either engine
+    (see matching.dialect_settings for a trained model's parameters)."""
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
