@@ -125,3 +125,26 @@
 {% macro spark__text_type() -%}
     string
 {%- endmacro %}
+
+{# `union all by name` where the engine has it; on Spark the two sides are written with
+   the same columns in the same order (a model's own table and its input), so a
+   positional union all is the same. #}
+{% macro union_all_by_name() -%}
+    {{ return(adapter.dispatch('union_all_by_name')()) }}
+{%- endmacro %}
+{% macro default__union_all_by_name() -%}
+    union all by name
+{%- endmacro %}
+{% macro spark__union_all_by_name() -%}
+    union all
+{%- endmacro %}
+
+{#
+    The materialization of a model that is incremental on DuckDB (delete+insert on a key).
+    Spark's plain Parquet tables take neither delete+insert, merge nor DELETE (those need
+    Delta Lake or Iceberg), so on Spark such a model is rebuilt whole on every build: the
+    same rows a full DuckDB build makes, at the cost of a full refresh each time.
+#}
+{% macro incremental_unless_spark() -%}
+    {{- 'table' if target.type == 'spark' else 'incremental' -}}
+{%- endmacro %}

@@ -21,6 +21,10 @@
         {%- set lake = env_var('PATHWAYS_LAKE', 'warehouse/build/lake') -%}
         {%- set listed = env_var('PATHWAYS_LAKE_TABLES', '') -%}
         {%- set landed = listed.split(',') if listed else none -%}
+        {%- set schemas = graph.sources.values() | map(attribute='schema') | unique | list -%}
+        {%- for schema in schemas -%}
+            {%- do run_query('create schema if not exists ' ~ schema) -%}
+        {%- endfor -%}
         {%- for source in graph.sources.values() -%}
             {%- set external = source.meta.get('external_location') -%}
             {%- set name = source.schema ~ '.' ~ source.identifier -%}
@@ -32,7 +36,6 @@
                 {%- set location = none -%}
             {%- endif -%}
             {%- if location -%}
-                {%- do run_query('create schema if not exists ' ~ source.schema) -%}
                 {%- do run_query('drop table if exists ' ~ name) -%}
                 {%- do run_query('create table ' ~ name ~ " using parquet location '"
                                  ~ location ~ "'") -%}

@@ -18,7 +18,7 @@ them as arguments. Nothing below the entry points reads the environment for a pa
 | ``PATHWAYS_ENGINE`` | where dbt builds: ``duckdb`` or ``spark`` (the profile's target) | duckdb |
 | ``PATHWAYS_SPARK_MASTER`` | the Spark master the ``spark`` target's session uses | local[*] |
 | ``PATHWAYS_SPARK_WAREHOUSE`` | where Spark writes its tables | build/spark/warehouse |
-| ``PATHWAYS_SPARK_METASTORE`` | the Spark catalog's (Derby) metastore folder | build/spark/metastore_db |
+| ``PATHWAYS_SPARK_METASTORE`` | the Spark catalog's (Derby) metastore | build/spark/metastore_db |
 | ``PATHWAYS_LAKE`` | the raw and ops tables as Parquet, which Spark reads as sources | build/lake |
 | ``PATHWAYS_PAUSE_AT`` | tests only: a refresh waits here to be killed | unset |
 
