@@ -1,6 +1,6 @@
 {# Trim, collapse inner whitespace, and turn empty strings into null. #}
 {% macro clean_text(column) -%}
-    nullif({{ regexp_replace_all('trim(' ~ column ~ ')', "'\s+'", "' '") }}, '')
+    nullif({{ regexp_replace_all('trim(' ~ column ~ ')', "'\\s+'", "' '") }}, '')
 {%- endmacro %}
 
 {# Lowercase, accents removed, curly apostrophes straightened: for comparing names. #}

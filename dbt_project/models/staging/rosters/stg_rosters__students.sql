@@ -59,7 +59,9 @@ cleaned as (
             {{ parse_roster_date('current_rows.date_of_birth') }}
         ) as date_of_birth,
         lower({{ clean_text('current_rows.email') }}) as email,
-        nullif({{ regexp_replace_all('current_rows.phone', "'[^0-9]'", "''") }}, '') as phone_digits,
+        nullif(
+            {{ regexp_replace_all('current_rows.phone', "'[^0-9]'", "''") }}, ''
+        ) as phone_digits,
         {{ clean_text('current_rows.street_address') }} as street_address,
         {{ clean_text('current_rows.city') }} as city,
         upper({{ clean_text('current_rows.state') }}) as state,
@@ -115,13 +117,13 @@ conformed as (
                 then left(cleaned.postal_code_raw, 5)
         end as postal_code,
         case
-            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\.[0-9]{4}'") }}
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\\.[0-9]{4}'") }}
                 then cleaned.program_cip_raw
-            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]\.[0-9]{1,4}'") }}
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]\\.[0-9]{1,4}'") }}
                 then
                     lpad(split_part(cleaned.program_cip_raw, '.', 1), 2, '0')
                     || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
-            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\.[0-9]{1,3}'") }}
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\\.[0-9]{1,3}'") }}
                 then
                     split_part(cleaned.program_cip_raw, '.', 1)
                     || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
