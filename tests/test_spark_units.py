@@ -38,7 +38,10 @@ def test_the_spark_settings_reach_the_dbt_process_and_survive_the_round_trip(tmp
     assert child.engine == "spark"
     assert child.spark_master == "spark://head:7077"
     assert child.lake_dir == tmp_path / "lake"
-    assert child.spark_metastore_dir == settings.spark_metastore_dir.resolve()
+    assert child.spark_metastore_dir == settings.spark_metastore_dir
+    assert child == settings
+    spark_env = Settings.from_env(settings.child_env() | settings.spark_env())
+    assert spark_env.spark_warehouse_dir == settings.spark_warehouse_dir.resolve()
 
 
 def test_an_unknown_engine_is_a_one_line_configuration_error(tmp_path):

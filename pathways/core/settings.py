@@ -173,7 +173,8 @@ class Settings:
         return {"threads": self.duckdb_threads, "memory_limit": self.memory_limit}
 
     def child_env(self) -> dict[str, str]:
-        """The variables a child process (dbt) needs to see the same settings."""
+        """The variables a child process (dbt) needs to see the same settings (Spark's
+        folders only when set: unset, the child derives the same defaults)."""
         return {
             PROJECT_ROOT_ENV: str(self.project_root),
             WAREHOUSE_ENV: str(self.warehouse),
@@ -185,7 +186,19 @@ class Settings:
             DBT_THREADS_ENV: str(self.dbt_threads),
             ENGINE_ENV: self.engine,
             SPARK_MASTER_ENV: self.spark_master,
+        } | self._spark_paths_set() | ({PAUSE_AT_ENV: self.pause_at} if self.pause_at else {})
+
+    def _spark_paths_set(self) -> dict[str, str]:
+        paths = ((SPARK_WAREHOUSE_ENV, self.spark_warehouse),
+                 (SPARK_METASTORE_ENV, self.spark_metastore), (LAKE_ENV, self.lake))
+        return {name: str(path.resolve()) for name, path in paths if path is not None}
+
+    def spark_env(self) -> dict[str, str]:
+        """The Spark folders as profiles.yml's spark target reads them (absolute paths,
+        defaults included: the profile's own defaults are relative to the current
+        directory)."""
+        return {
             SPARK_WAREHOUSE_ENV: str(self.spark_warehouse_dir.resolve()),
             SPARK_METASTORE_ENV: str(self.spark_metastore_dir.resolve()),
             LAKE_ENV: str(self.lake_dir.resolve()),
-        } | ({PAUSE_AT_ENV: self.pause_at} if self.pause_at else {})
+        }

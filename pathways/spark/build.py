@@ -71,7 +71,7 @@ def spark_build(settings: Settings) -> Iterator[SparkBuild]:
     Python steps share. dbt reads its settings from the environment (profiles.yml's
     env_var), so the settings' variables are set for the length of the block."""
     landed = land_tables(settings.build_db, settings.lake_dir, lake_tables(settings.project_root))
-    env = settings.child_env() | {
+    env = settings.child_env() | settings.spark_env() | {
         "PATHWAYS_LAKE_TABLES": ",".join(f"{t.schema}.{t.table}" for t in landed)}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
