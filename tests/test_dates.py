@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import jinja2
@@ -16,13 +17,25 @@ from hypothesis import strategies as st
 from ingestion.dates import file_date_order, parse_date
 
 MACRO = Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "parse_roster_date.sql"
+PORTABLE = MACRO.with_name("portable_sql.sql")
+
+
+@jinja2.pass_context
+def dispatch(context, macro_name, macro_namespace=None):
+    """dbt's adapter.dispatch on DuckDB: the macro's default__ implementation."""
+    return context.resolve(f"default__{macro_name}")
 
 
 @pytest.fixture(scope="module")
 def sql_parse():
     """parse_roster_date rendered as dbt renders it, run in DuckDB."""
-    source = MACRO.read_text(encoding="utf-8") + "{{ parse_roster_date('v') }}"
-    expression = jinja2.Environment().from_string(source).render().strip()
+    source = (PORTABLE.read_text(encoding="utf-8") + MACRO.read_text(encoding="utf-8")
+              + "{{ parse_roster_date('v') }}")
+    environment = jinja2.Environment()
+    # What dbt gives macros on DuckDB: dispatch to the default__ form, return its text.
+    environment.globals.update(adapter=SimpleNamespace(dispatch=dispatch),
+                               **{"return": lambda value: value})
+    expression = environment.from_string(source).render().strip()
     con = duckdb.connect()
 
     def parse(value: str) -> date | None:

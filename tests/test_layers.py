@@ -32,6 +32,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # the generator draws real job titles from the reference data the title coder reads
     "pathways.generate": ("pathways.core", "pathways.occupations"),
     "pathways.occupations": ("pathways.core",),
+    # the Spark engine lands the build area's source tables (the list the warehouse's change
+    # detection reads from the sources YAML) and runs dbt on Spark; nothing else of the rest
+    "pathways.spark": ("pathways.core", "pathways.warehouse.changes"),
     "dbt_project": ("matching", "pathways.core", "pathways.occupations"),
 }
 PROJECT = ("pathways", "ingestion", "matching", "dbt_project", "benchmarks")

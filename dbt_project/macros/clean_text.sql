@@ -1,22 +1,22 @@
 {# Trim, collapse inner whitespace, and turn empty strings into null. #}
 {% macro clean_text(column) -%}
-    nullif(regexp_replace(trim({{ column }}), '\s+', ' ', 'g'), '')
+    nullif({{ regexp_replace_all('trim(' ~ column ~ ')', "'\\s+'", "' '") }}, '')
 {%- endmacro %}
 
 {# Lowercase, accents removed, curly apostrophes straightened: for comparing names. #}
 {% macro normalize_name(column) -%}
     nullif(
-        trim(regexp_replace(
-            lower(strip_accents(replace({{ column }}, '’', ''''))),
-            '[^a-z'' -]', '', 'g'
-        )),
+        trim({{ regexp_replace_all(
+            'lower(' ~ strip_accents('replace(' ~ column ~ ", '’', '''')") ~ ')',
+            "'[^a-z'' -]'", "''"
+        ) }}),
         ''
     )
 {%- endmacro %}
 
 {# Lowercase letters and digits only, for matching school names to aliases. #}
 {% macro normalize_key(column) -%}
-    nullif(regexp_replace(lower(strip_accents({{ column }})), '[^a-z0-9]', '', 'g'), '')
+    nullif({{ regexp_replace_all('lower(' ~ strip_accents(column) ~ ')', "'[^a-z0-9]'", "''") }}, '')
 {%- endmacro %}
 
 {# Months from one date to another, counting calendar months. #}

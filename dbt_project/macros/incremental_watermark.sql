@@ -5,6 +5,10 @@
     and the model's own filter agree on it even though the hook runs first.
 #}
 {% macro incremental_watermark(column='_ingested_at') -%}
+    {{ return(adapter.dispatch('incremental_watermark')(column)) }}
+{%- endmacro %}
+
+{% macro default__incremental_watermark(column) -%}
     {%- if execute and is_incremental() -%}
         {%- set result = run_query(
             "select coalesce(max(" ~ column ~ "), '-infinity'::timestamptz)::varchar from "
@@ -14,6 +18,12 @@
     {%- else -%}
         '-infinity'::timestamptz
     {%- endif -%}
+{%- endmacro %}
+
+{# On Spark the incremental models are rebuilt whole (incremental_unless_spark): every row
+   is new to them. #}
+{% macro spark__incremental_watermark(column) -%}
+    timestamp '0001-01-01 00:00:00'
 {%- endmacro %}
 
 

@@ -15,7 +15,7 @@
     from (
         select distinct
             {{ text_column }} as text_value,
-            ' ' || trim(regexp_replace(lower({{ text_column }}), '[^a-z0-9]+', ' ', 'g'))
+            ' ' || trim({{ regexp_replace_all('lower(' ~ text_column ~ ')', "'[^a-z0-9]+'", "' '") }})
             || ' ' as padded_text
         from {{ relation }}
         where {{ text_column }} is not null

@@ -10,7 +10,8 @@
     Roster dates arrive already in ISO form (ingest decides day or month first per file and
     writes _date_of_birth_iso and _graduation_date_iso); this macro reads third-party
     imports and roster rows loaded before those columns existed. It is plain SQL (regular
-    expressions, substrings, a cast) so that it ports to another engine as it is.
+    expressions, substrings, a cast), its regular expressions written through the portable
+    macros (portable_sql.sql), so that it builds on DuckDB and on Spark alike.
 #}
 {% macro parse_roster_date(column) -%}
     {%- set v = "trim(" ~ column ~ ")" -%}
@@ -22,54 +23,54 @@
     {%- set month_name_day = "^([A-Za-z]+)\\.? +([0-9]{1,2}),? +([0-9]{4})$" -%}
     {%- set months = "'jan', 'january', 'feb', 'february', 'mar', 'march', 'apr', 'april', 'may', 'jun', 'june', 'jul', 'july', 'aug', 'august', 'sep', 'sept', 'september', 'oct', 'october', 'nov', 'november', 'dec', 'december'" -%}
     case
-        when regexp_full_match({{ v }}, '[0-9]{5}')
+        when {{ regexp_full_match(v, "'[0-9]{5}'") }}
             then cast(date '1899-12-30' + cast({{ v }} as integer) as date)
         else try_cast(
             case
-                when regexp_matches({{ v }}, '{{ compact }}')
-                    and regexp_extract({{ v }}, '{{ compact }}', 1) <> '0000'
+                when {{ regexp_matches(v, "'" ~ compact ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ compact ~ "'", 1) }} <> '0000'
                     then {{ roster_date_iso_text(
-                        "regexp_extract(" ~ v ~ ", '" ~ compact ~ "', 1)",
-                        "regexp_extract(" ~ v ~ ", '" ~ compact ~ "', 2)",
-                        "regexp_extract(" ~ v ~ ", '" ~ compact ~ "', 3)") }}
-                when regexp_matches({{ v }}, '{{ iso }}')
-                    and regexp_extract({{ v }}, '{{ iso }}', 1) <> '0000'
+                        regexp_extract(v, "'" ~ compact ~ "'", 1),
+                        regexp_extract(v, "'" ~ compact ~ "'", 2),
+                        regexp_extract(v, "'" ~ compact ~ "'", 3)) }}
+                when {{ regexp_matches(v, "'" ~ iso ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ iso ~ "'", 1) }} <> '0000'
                     then {{ roster_date_iso_text(
-                        "regexp_extract(" ~ v ~ ", '" ~ iso ~ "', 1)",
-                        "regexp_extract(" ~ v ~ ", '" ~ iso ~ "', 2)",
-                        "regexp_extract(" ~ v ~ ", '" ~ iso ~ "', 3)") }}
-                when regexp_matches({{ v }}, '{{ ymd_slash }}')
-                    and regexp_extract({{ v }}, '{{ ymd_slash }}', 1) <> '0000'
+                        regexp_extract(v, "'" ~ iso ~ "'", 1),
+                        regexp_extract(v, "'" ~ iso ~ "'", 2),
+                        regexp_extract(v, "'" ~ iso ~ "'", 3)) }}
+                when {{ regexp_matches(v, "'" ~ ymd_slash ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ ymd_slash ~ "'", 1) }} <> '0000'
                     then {{ roster_date_iso_text(
-                        "regexp_extract(" ~ v ~ ", '" ~ ymd_slash ~ "', 1)",
-                        "regexp_extract(" ~ v ~ ", '" ~ ymd_slash ~ "', 2)",
-                        "regexp_extract(" ~ v ~ ", '" ~ ymd_slash ~ "', 3)") }}
-                when regexp_matches({{ v }}, '{{ numeric }}')
-                    and regexp_extract({{ v }}, '{{ numeric }}', 4) <> '0000'
-                    and regexp_extract({{ v }}, '{{ numeric }}', 2) = substr(
+                        regexp_extract(v, "'" ~ ymd_slash ~ "'", 1),
+                        regexp_extract(v, "'" ~ ymd_slash ~ "'", 2),
+                        regexp_extract(v, "'" ~ ymd_slash ~ "'", 3)) }}
+                when {{ regexp_matches(v, "'" ~ numeric ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ numeric ~ "'", 4) }} <> '0000'
+                    and {{ regexp_extract(v, "'" ~ numeric ~ "'", 2) }} = substr(
                         {{ v }},
-                        length(regexp_extract({{ v }}, '{{ numeric }}', 1)) + 2
-                        + length(regexp_extract({{ v }}, '{{ numeric }}', 3)),
+                        length({{ regexp_extract(v, "'" ~ numeric ~ "'", 1) }}) + 2
+                        + length({{ regexp_extract(v, "'" ~ numeric ~ "'", 3) }}),
                         1
                     )
                     then {{ roster_date_iso_text(
-                        roster_date_full_year("regexp_extract(" ~ v ~ ", '" ~ numeric ~ "', 4)"),
-                        "regexp_extract(" ~ v ~ ", '" ~ numeric ~ "', 1)",
-                        "regexp_extract(" ~ v ~ ", '" ~ numeric ~ "', 3)") }}
-                when regexp_matches({{ v }}, '{{ day_month_name }}')
-                    and regexp_extract({{ v }}, '{{ day_month_name }}', 3) <> '0000'
-                    and lower(regexp_extract({{ v }}, '{{ day_month_name }}', 2)) in ({{ months }})
+                        roster_date_full_year(regexp_extract(v, "'" ~ numeric ~ "'", 4)),
+                        regexp_extract(v, "'" ~ numeric ~ "'", 1),
+                        regexp_extract(v, "'" ~ numeric ~ "'", 3)) }}
+                when {{ regexp_matches(v, "'" ~ day_month_name ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ day_month_name ~ "'", 3) }} <> '0000'
+                    and lower({{ regexp_extract(v, "'" ~ day_month_name ~ "'", 2) }}) in ({{ months }})
                     then {{ roster_date_iso_text(
-                        roster_date_full_year("regexp_extract(" ~ v ~ ", '" ~ day_month_name ~ "', 3)"),
-                        roster_date_month_number("regexp_extract(" ~ v ~ ", '" ~ day_month_name ~ "', 2)"),
-                        "regexp_extract(" ~ v ~ ", '" ~ day_month_name ~ "', 1)") }}
-                when regexp_matches({{ v }}, '{{ month_name_day }}')
-                    and regexp_extract({{ v }}, '{{ month_name_day }}', 3) <> '0000'
-                    and lower(regexp_extract({{ v }}, '{{ month_name_day }}', 1)) in ({{ months }})
+                        roster_date_full_year(regexp_extract(v, "'" ~ day_month_name ~ "'", 3)),
+                        roster_date_month_number(regexp_extract(v, "'" ~ day_month_name ~ "'", 2)),
+                        regexp_extract(v, "'" ~ day_month_name ~ "'", 1)) }}
+                when {{ regexp_matches(v, "'" ~ month_name_day ~ "'") }}
+                    and {{ regexp_extract(v, "'" ~ month_name_day ~ "'", 3) }} <> '0000'
+                    and lower({{ regexp_extract(v, "'" ~ month_name_day ~ "'", 1) }}) in ({{ months }})
                     then {{ roster_date_iso_text(
-                        "regexp_extract(" ~ v ~ ", '" ~ month_name_day ~ "', 3)",
-                        roster_date_month_number("regexp_extract(" ~ v ~ ", '" ~ month_name_day ~ "', 1)"),
-                        "regexp_extract(" ~ v ~ ", '" ~ month_name_day ~ "', 2)") }}
+                        regexp_extract(v, "'" ~ month_name_day ~ "'", 3),
+                        roster_date_month_number(regexp_extract(v, "'" ~ month_name_day ~ "'", 1)),
+                        regexp_extract(v, "'" ~ month_name_day ~ "'", 2)) }}
             end as date
         )
     end
@@ -77,9 +78,9 @@
 
 {# YYYY-MM-DD text from year, month and day expressions (text or integers). #}
 {% macro roster_date_iso_text(year, month, day) -%}
-    lpad(cast({{ year }} as varchar), 4, '0')
-    || '-' || lpad(cast({{ month }} as varchar), 2, '0')
-    || '-' || lpad(cast({{ day }} as varchar), 2, '0')
+    lpad(cast({{ year }} as {{ text_type() }}), 4, '0')
+    || '-' || lpad(cast({{ month }} as {{ text_type() }}), 2, '0')
+    || '-' || lpad(cast({{ day }} as {{ text_type() }}), 2, '0')
 {%- endmacro %}
 
 {# A year as written: four digits as they are, two digits by the pivot at 50. #}

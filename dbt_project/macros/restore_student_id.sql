@@ -5,7 +5,7 @@
 #}
 {% macro restore_student_id(column, width) -%}
     case
-        when {{ width }} is not null and regexp_full_match(trim({{ column }}), '[0-9]+')
+        when {{ width }} is not null and {{ regexp_full_match('trim(' ~ column ~ ')', "'[0-9]+'") }}
             then lpad(trim({{ column }}), cast({{ width }} as integer), '0')
         else {{ clean_text(column) }}
     end

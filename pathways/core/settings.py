@@ -15,6 +15,11 @@ them as arguments. Nothing below the entry points reads the environment for a pa
 | ``PATHWAYS_DUCKDB_THREADS`` | threads per DuckDB connection | every core |
 | ``PATHWAYS_MEMORY_LIMIT`` | memory per DuckDB database before it spills | 8GB |
 | ``PATHWAYS_THREADS`` | dbt models and tests run at once | 4 |
+| ``PATHWAYS_ENGINE`` | where dbt builds: ``duckdb`` or ``spark`` (the profile's target) | duckdb |
+| ``PATHWAYS_SPARK_MASTER`` | the Spark master the ``spark`` target's session uses | local[*] |
+| ``PATHWAYS_SPARK_WAREHOUSE`` | where Spark writes its tables | build/spark/warehouse |
+| ``PATHWAYS_SPARK_METASTORE`` | the Spark catalog's (Derby) metastore | build/spark/metastore_db |
+| ``PATHWAYS_LAKE`` | the raw and ops tables as Parquet, which Spark reads as sources | build/lake |
 | ``PATHWAYS_PAUSE_AT`` | tests only: a refresh waits here to be killed | unset |
 
 ``PATHWAYS_PAUSE_AT`` (``before_swap`` or ``after_swap``) lets the fault-injection tests
@@ -46,11 +51,18 @@ DUCKDB_THREADS_ENV = "PATHWAYS_DUCKDB_THREADS"
 MEMORY_LIMIT_ENV = "PATHWAYS_MEMORY_LIMIT"
 DBT_THREADS_ENV = "PATHWAYS_THREADS"
 PAUSE_AT_ENV = "PATHWAYS_PAUSE_AT"
+ENGINE_ENV = "PATHWAYS_ENGINE"
+SPARK_MASTER_ENV = "PATHWAYS_SPARK_MASTER"
+SPARK_WAREHOUSE_ENV = "PATHWAYS_SPARK_WAREHOUSE"
+SPARK_METASTORE_ENV = "PATHWAYS_SPARK_METASTORE"
+LAKE_ENV = "PATHWAYS_LAKE"
+ENGINES = ("duckdb", "spark")
 PAUSE_POINTS = ("before_swap", "after_swap")
 
 DEFAULT_WAREHOUSE = "warehouse/pathways.duckdb"
 DEFAULT_MEMORY_LIMIT = "8GB"
 DEFAULT_DBT_THREADS = 4
+DEFAULT_SPARK_MASTER = "local[*]"
 
 
 def _absolute(raw: str) -> Path:
@@ -85,12 +97,35 @@ class Settings:
     memory_limit: str
     dbt_threads: int
     pause_at: str | None = None  # fault-injection tests only (PATHWAYS_PAUSE_AT)
+    # The engine dbt builds on (the profile's target): DuckDB, or Spark with the raw and
+    # ops tables landed as Parquet in ``lake`` (pathways.spark). Spark's own folders default
+    # to the restricted build area, as they hold restricted rows.
+    engine: str = "duckdb"
+    spark_master: str = DEFAULT_SPARK_MASTER
+    spark_warehouse: Path | None = None
+    spark_metastore: Path | None = None
+    lake: Path | None = None
 
     @property
     def build_dir(self) -> Path:
         """The restricted build area: the build database and every other restricted file
         (dlt's working folder, dbt's logs, the refresh lock), readable by its owner only."""
         return self.build_db.parent
+
+    @property
+    def lake_dir(self) -> Path:
+        """Where the raw and ops tables are landed as Parquet for Spark."""
+        return self.lake or self.build_dir / "lake"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        """Where Spark's managed tables (every model and seed) are written."""
+        return self.spark_warehouse or self.build_dir / "spark" / "warehouse"
+
+    @property
+    def spark_metastore_dir(self) -> Path:
+        """The embedded (Derby) metastore that names Spark's tables."""
+        return self.spark_metastore or self.build_dir / "spark" / "metastore_db"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -114,7 +149,17 @@ class Settings:
         if pause_at is not None and pause_at not in PAUSE_POINTS:
             raise ConfigError(f"{PAUSE_AT_ENV}={pause_at!r} is not one of "
                               f"{', '.join(PAUSE_POINTS)}")
+        engine = (env.get(ENGINE_ENV) or "duckdb").lower()
+        if engine not in ENGINES:
+            raise ConfigError(f"{ENGINE_ENV}={engine!r} is not one of {', '.join(ENGINES)}")
         return cls(
+            engine=engine,
+            spark_master=env.get(SPARK_MASTER_ENV) or DEFAULT_SPARK_MASTER,
+            spark_warehouse=(_absolute(env[SPARK_WAREHOUSE_ENV])
+                             if env.get(SPARK_WAREHOUSE_ENV) else None),
+            spark_metastore=(_absolute(env[SPARK_METASTORE_ENV])
+                             if env.get(SPARK_METASTORE_ENV) else None),
+            lake=_absolute(env[LAKE_ENV]) if env.get(LAKE_ENV) else None,
             project_root=root, warehouse=warehouse, build_db=build_db,
             config_file=config_file, imports_file=imports_file, api_keys=api_keys,
             duckdb_threads=_positive_int(env, DUCKDB_THREADS_ENV, os.cpu_count() or 1),
@@ -128,7 +173,8 @@ class Settings:
         return {"threads": self.duckdb_threads, "memory_limit": self.memory_limit}
 
     def child_env(self) -> dict[str, str]:
-        """The variables a child process (dbt) needs to see the same settings."""
+        """The variables a child process (dbt) needs to see the same settings (Spark's
+        folders only when set: unset, the child derives the same defaults)."""
         return {
             PROJECT_ROOT_ENV: str(self.project_root),
             WAREHOUSE_ENV: str(self.warehouse),
@@ -138,4 +184,21 @@ class Settings:
             DUCKDB_THREADS_ENV: str(self.duckdb_threads),
             MEMORY_LIMIT_ENV: self.memory_limit,
             DBT_THREADS_ENV: str(self.dbt_threads),
-        } | ({PAUSE_AT_ENV: self.pause_at} if self.pause_at else {})
+            ENGINE_ENV: self.engine,
+            SPARK_MASTER_ENV: self.spark_master,
+        } | self._spark_paths_set() | ({PAUSE_AT_ENV: self.pause_at} if self.pause_at else {})
+
+    def _spark_paths_set(self) -> dict[str, str]:
+        paths = ((SPARK_WAREHOUSE_ENV, self.spark_warehouse),
+                 (SPARK_METASTORE_ENV, self.spark_metastore), (LAKE_ENV, self.lake))
+        return {name: str(path.resolve()) for name, path in paths if path is not None}
+
+    def spark_env(self) -> dict[str, str]:
+        """The Spark folders as profiles.yml's spark target reads them (absolute paths,
+        defaults included: the profile's own defaults are relative to the current
+        directory)."""
+        return {
+            SPARK_WAREHOUSE_ENV: str(self.spark_warehouse_dir.resolve()),
+            SPARK_METASTORE_ENV: str(self.spark_metastore_dir.resolve()),
+            LAKE_ENV: str(self.lake_dir.resolve()),
+        }

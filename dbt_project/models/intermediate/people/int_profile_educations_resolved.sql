@@ -4,7 +4,7 @@
 -- model has seen (their old education rows are deleted first, see
 -- delete_rows_of_changed_profiles).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     unique_key='profile_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

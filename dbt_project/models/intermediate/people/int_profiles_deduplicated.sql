@@ -4,7 +4,7 @@
 -- uses, so a late-arriving older version never replaces a newer one and the result equals
 -- a full rebuild.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_unless_spark(),
     unique_key='profile_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -34,7 +34,7 @@ current_versions as (
 candidates as (
 
     select * from profiles
-    union all by name
+    {{ union_all_by_name() }}
     select * from current_versions
 
 ),

@@ -11,7 +11,7 @@ final as (
     select
         institution_id,
         institution_name,
-        cast(unitid as varchar) as unitid,
+        cast(unitid as {{ text_type() }}) as unitid,
         state,
         cast(min_cell_size as integer) as min_cell_size
     from source

@@ -38,7 +38,7 @@ extracted as (
         import_rows._file_sha256,
         import_rows._source_row,
         import_columns.field,
-        nullif(trim(import_rows._raw ->> import_columns.header), '') as value
+        nullif(trim({{ json_text('import_rows._raw', 'import_columns.header') }}), '') as value
     from import_rows
     inner join import_columns
         on import_rows.source_name = import_columns.source_name
@@ -92,7 +92,8 @@ filter_checks as (
         on
             filter_headers.source_name = allowed.source_name
             and filter_headers.header = allowed.header
-            and trim(import_rows._raw ->> filter_headers.header) = allowed.allowed_value
+            and trim({{ json_text('import_rows._raw', 'filter_headers.header') }})
+            = allowed.allowed_value
     group by import_rows.institution_id, import_rows._file_sha256, import_rows._source_row
 
 ),
@@ -120,7 +121,9 @@ final as (
         pivoted.state,
         {{ parse_roster_date('pivoted.started_on_raw') }} as started_on,
         {{ parse_roster_date('pivoted.ended_on_raw') }} as ended_on,
-        try_cast(regexp_replace(pivoted.salary_raw, '[^0-9.]', '', 'g') as double) as salary,
+        try_cast(
+            {{ regexp_replace_all('pivoted.salary_raw', "'[^0-9.]'", "''") }} as double
+        ) as salary,
         pivoted.school_name,
         {{ parse_roster_date('pivoted.reported_on_raw') }} as reported_on,
         import_rows._source_file,

@@ -15,8 +15,8 @@ final as (
         position_index,
         {{ clean_text('employer') }} as employer_name,
         {{ clean_text('title') }} as title,
-        try_strptime(start_date, '%Y-%m')::date as started_on,
-        try_strptime(end_date, '%Y-%m')::date as ended_on,
+        {{ try_parse_date('start_date', '%Y-%m') }} as started_on,
+        {{ try_parse_date('end_date', '%Y-%m') }} as ended_on,
         {{ clean_text('location_city') }} as city,
         upper({{ clean_text('location_state') }}) as state
     from source

@@ -24,10 +24,13 @@ current_rows as (
 
     select source.*
     from source
-    anti join ledger
-        on
+    where not exists (
+        select 1
+        from ledger
+        where
             source._file_sha256 = ledger.file_sha256
             and ledger.status = 'superseded'
+    )
 
 ),
 
@@ -56,7 +59,9 @@ cleaned as (
             {{ parse_roster_date('current_rows.date_of_birth') }}
         ) as date_of_birth,
         lower({{ clean_text('current_rows.email') }}) as email,
-        nullif(regexp_replace(current_rows.phone, '[^0-9]', '', 'g'), '') as phone_digits,
+        nullif(
+            {{ regexp_replace_all('current_rows.phone', "'[^0-9]'", "''") }}, ''
+        ) as phone_digits,
         {{ clean_text('current_rows.street_address') }} as street_address,
         {{ clean_text('current_rows.city') }} as city,
         upper({{ clean_text('current_rows.state') }}) as state,
@@ -83,25 +88,46 @@ cleaned as (
 conformed as (
 
     select
-        cleaned.* exclude (postal_code_raw, program_cip_raw),  -- noqa: RF02
+        cleaned.institution_id,
+        cleaned.student_id,
+        cleaned.first_name,
+        cleaned.middle_name,
+        cleaned.last_name,
+        cleaned.former_last_name,
+        cleaned.suffix,
+        cleaned.date_of_birth,
+        cleaned.email,
+        cleaned.phone_digits,
+        cleaned.street_address,
+        cleaned.city,
+        cleaned.state,
+        cleaned.program_name,
+        cleaned.degree_level_raw,
+        cleaned.graduation_date,
+        cleaned._extra_columns,
+        cleaned._source_file,
+        cleaned._source_row,
+        cleaned._file_sha256,
+        cleaned._ingest_id,
+        cleaned._ingested_at,
         case
-            when regexp_full_match(cleaned.postal_code_raw, '[0-9]{3,4}')
+            when {{ regexp_full_match('cleaned.postal_code_raw', "'[0-9]{3,4}'") }}
                 then lpad(cleaned.postal_code_raw, 5, '0')
-            when regexp_full_match(cleaned.postal_code_raw, '[0-9]{5}(-?[0-9]{4})?')
+            when {{ regexp_full_match('cleaned.postal_code_raw', "'[0-9]{5}(-?[0-9]{4})?'") }}
                 then left(cleaned.postal_code_raw, 5)
         end as postal_code,
         case
-            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{2}\.[0-9]{4}')
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\\.[0-9]{4}'") }}
                 then cleaned.program_cip_raw
-            when regexp_full_match(cleaned.program_cip_raw, '[0-9]\.[0-9]{1,4}')
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]\\.[0-9]{1,4}'") }}
                 then
                     lpad(split_part(cleaned.program_cip_raw, '.', 1), 2, '0')
                     || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
-            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{2}\.[0-9]{1,3}')
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{2}\\.[0-9]{1,3}'") }}
                 then
                     split_part(cleaned.program_cip_raw, '.', 1)
                     || '.' || rpad(split_part(cleaned.program_cip_raw, '.', 2), 4, '0')
-            when regexp_full_match(cleaned.program_cip_raw, '[0-9]{6}')
+            when {{ regexp_full_match('cleaned.program_cip_raw', "'[0-9]{6}'") }}
                 then left(cleaned.program_cip_raw, 2) || '.' || right(cleaned.program_cip_raw, 4)
             else cleaned.program_cip_raw
         end as program_cip,

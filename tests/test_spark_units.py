@@ -1,0 +1,83 @@
+"""The Spark engine's settings and its Parquet lake, without starting Spark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pathways.core.db import connect_build, connect_scratch
+from pathways.core.errors import ConfigError
+from pathways.core.settings import Settings
+from pathways.spark.build import lake_tables
+from pathways.spark.lake import land_tables
+from pathways.warehouse.refresh import run_refresh
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings(tmp_path: Path, **extra: str) -> Settings:
+    return Settings.from_env({"PATHWAYS_WAREHOUSE": str(tmp_path / "wh" / "p.duckdb"), **extra})
+
+
+def test_duckdb_stays_the_default_engine_and_spark_folders_live_in_the_build_area(tmp_path):
+    settings = _settings(tmp_path)
+    assert settings.engine == "duckdb"
+    build = settings.build_dir
+    assert settings.lake_dir == build / "lake"
+    assert settings.spark_warehouse_dir.parent.parent == build
+    assert settings.spark_metastore_dir.parent.parent == build
+    assert settings.spark_master == "local[*]"
+
+
+def test_the_spark_settings_reach_the_dbt_process_and_survive_the_round_trip(tmp_path):
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="Spark",
+                         PATHWAYS_SPARK_MASTER="spark://head:7077",
+                         PATHWAYS_LAKE=str(tmp_path / "lake"))
+    child = Settings.from_env(settings.child_env())
+    assert child.engine == "spark"
+    assert child.spark_master == "spark://head:7077"
+    assert child.lake_dir == tmp_path / "lake"
+    assert child.spark_metastore_dir == settings.spark_metastore_dir
+    assert child == settings
+    spark_env = Settings.from_env(settings.child_env() | settings.spark_env())
+    assert spark_env.spark_warehouse_dir == settings.spark_warehouse_dir.resolve()
+
+
+def test_an_unknown_engine_is_a_one_line_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match="PATHWAYS_ENGINE='trino' is not one of duckdb, spark"):
+        _settings(tmp_path, PATHWAYS_ENGINE="trino")
+
+
+def test_a_refresh_on_spark_is_refused_until_it_can_build_everything(tmp_path, config):
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    with pytest.raises(ConfigError, match="a refresh on Spark is not available yet"):
+        run_refresh(settings=settings, config=config)
+    assert not settings.build_db.exists()
+
+
+def test_every_ingested_source_is_landed_and_no_project_reference_file(tmp_path):
+    tables = lake_tables(ROOT)
+    assert ("raw", "profiles") in tables and ("ops", "file_ledger") in tables
+    assert not [t for t in tables if t[0] == "reference"]
+
+
+def test_the_lake_holds_each_table_s_rows_and_skips_tables_not_loaded_yet(tmp_path):
+    build_db = tmp_path / "build" / "b.duckdb"
+    with connect_build(build_db) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.profiles as select i as profile_id, "
+                    "'name ' || i as first_name, timestamptz '2026-01-02 03:04:05+00' "
+                    "as _ingested_at from range(5) t(i)")
+    lake = tmp_path / "build" / "lake"
+    (lake / "raw" / "profiles").mkdir(parents=True)
+    (lake / "raw" / "profiles" / "stale.parquet").write_text("an earlier landing")
+    landed = land_tables(build_db, lake, [("raw", "profiles"), ("raw", "nsc_detail")])
+    assert [(t.schema, t.table, t.rows) for t in landed] == [("raw", "profiles", 5)]
+    assert sorted(p.name for p in (lake / "raw" / "profiles").iterdir()) == ["data.parquet"]
+    assert not (lake / "raw" / "nsc_detail").exists()
+    with connect_scratch() as con:
+        rows = con.execute(f"select count(*), max(first_name), min(_ingested_at) from "
+                           f"read_parquet('{lake}/raw/profiles/*.parquet')").fetchone()
+    assert rows[0] == 5 and rows[1] == "name 4"
+    assert str(rows[2]).startswith("2026-01-02")
