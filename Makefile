@@ -12,7 +12,7 @@ export PATHWAYS_WAREHOUSE ?= warehouse/pathways.duckdb
 TRAIN_DIR ?= .train
 TRAIN_SEED ?= 101
 
-.PHONY: install demo test lint pytest browser jdk docs docs-serve train-model clean
+.PHONY: install demo test test-spark lint pytest browser jdk docs docs-serve train-model clean
 
 $(BIN)/pathways: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 
-pytest: install browser jdk
+pytest: install browser
 	$(BIN)/pytest
 
 # Browser tests open the dbt docs site and the outcomes report in Debian's Chromium.
@@ -47,6 +47,12 @@ $(CHROMIUM):
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 browser: $(CHROMIUM) ## install Debian's chromium for the browser tests (needs root or sudo)
+
+# The Spark tests (marker `spark`, left out of `make test` for CI's time budget): each module in
+# its own process, because a JVM keeps the jars of its first SparkSession.
+test-spark: install jdk ## the Spark engine's tests: staging equivalence with DuckDB, Splink on Spark
+	$(BIN)/pytest -m spark tests/test_spark_linkage.py
+	$(BIN)/pytest -m spark tests/test_spark_equivalence.py
 
 # The Spark equivalence tests run Spark locally, which needs a Java 17 runtime.
 jdk: ## install Debian's Java 17 runtime for the Spark engine, unless java is already there

@@ -81,7 +81,9 @@ def test_a_failing_test_keeps_the_published_marts(project):
     results = json.loads((copy / "target" / "run_results.json").read_text(encoding="utf-8"))
     assert any(r["unique_id"].startswith("model.") for r in results["results"])
     stored = (copy / "target" / "failing_rows" / "run_results.json").read_text(encoding="utf-8")
-    assert [r["unique_id"] for r in json.loads(stored)["results"]] == [
+    # (besides the project's on-run-start hook, which renders nothing on DuckDB)
+    assert [r["unique_id"] for r in json.loads(stored)["results"]
+            if not r["unique_id"].startswith("operation.")] == [
         "test.pathways.assert_no_alumni_at_all"]
     assert "published warehouse" in failed.stderr and "unchanged" in failed.stderr
     assert _digest(root / "wh.duckdb") == before

@@ -22,6 +22,8 @@ from pathways.core.db import connect_scratch
 from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
 
+pytestmark = pytest.mark.spark
+
 MODEL = Settings.from_env().project_root / "matching" / "models" / "pathways_match_v1.json"
 
 FIRST = ["William", "Bill", "Mary", "Susan", "José Luis", "Fang", "Lucía", "Pieter", "Sean",
