@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/sqlfluff lint dbt_project/models
 
 pytest: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # Browser tests open the dbt docs site and the outcomes report in Debian's Chromium.
 CHROMIUM := /usr/bin/chromium

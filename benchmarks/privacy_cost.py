@@ -45,7 +45,9 @@ def main() -> None:
                    stderr=subprocess.DEVNULL)
     refresh_seconds = time.perf_counter() - start
 
-    results = json.loads((ROOT / "target" / "run_results.json").read_text(encoding="utf-8"))
+    from pathways.core.build_area import dbt_target_dir
+    target = dbt_target_dir(out / "build" / "warehouse_build.duckdb")
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     node_seconds = {r["unique_id"].split(".")[-1]: r["execution_time"]
                     for r in results["results"]}
     build_seconds = results["elapsed_time"]
@@ -89,7 +91,7 @@ def main() -> None:
                                "build.pii.int_free_text_redactions limit 5").fetchall()
 
     # The marts' queries with and without the redaction lookup, on the same build (best of 7).
-    compiled = ROOT / "target" / "compiled" / "pathways" / "dbt_project" / "models" / "marts"
+    compiled = target / "compiled" / "pathways" / "dbt_project" / "models" / "marts"
     lookup = re.compile(r"coalesce\(\s*\(\s*select redactions\.redacted_text\s+from [^)]*? as "
                         r"redactions\s+where redactions\.text_value = (.*?)\s*\),\s*\1\s*\)",
                         re.S)

@@ -39,9 +39,11 @@ def title_coding_cost(build_db: Path) -> dict:
     recorded for the distinct-title table and the title coder's model (run_results.json
     of that build; the build codes the titles of jobs the marts describe), and, timed
     here, coding every distinct title of the whole profile pool with the same coder."""
+    from pathways.core.build_area import dbt_target_dir
     from pathways.occupations import TitleCoder
 
-    results = json.loads((ROOT / "target" / "run_results.json").read_text(encoding="utf-8"))
+    results = json.loads((dbt_target_dir(build_db) / "run_results.json").read_text(
+        encoding="utf-8"))
     times = {r["unique_id"]: r["execution_time"] for r in results["results"]}
     distinct = times["model.pathways.int_job_titles_distinct"]
     coded = times["model.pathways.int_job_titles_coded"]

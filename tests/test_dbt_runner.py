@@ -22,6 +22,19 @@ def test_a_dbt_process_runs_the_command_it_is_given_after_parsing(tmp_path):
     assert dbt.process.returncode == 0
 
 
+def test_two_build_areas_keep_their_own_dbt_artifacts(tmp_path):
+    """Refreshes of two warehouses from one checkout (or tests in parallel) must not read
+    each other's run results: each build area's dbt writes in its own target/."""
+    first, second = _settings(tmp_path / "a"), _settings(tmp_path / "b")
+    with DbtProcess(first) as dbt:
+        assert dbt.run(["ls", "--resource-type", "seed", "--output", "name"]).success
+    with DbtProcess(second) as dbt:
+        assert dbt.run(["compile", "--select", "resource_type:seed"]).success
+    assert (tmp_path / "a" / "target" / "partial_parse.msgpack").exists()
+    assert (tmp_path / "b" / "target" / "run_results.json").exists()
+    assert not (tmp_path / "a" / "target" / "run_results.json").exists()
+
+
 def test_a_dbt_process_never_given_a_command_is_ended(tmp_path):
     dbt = DbtProcess(_settings(tmp_path))
     dbt.close()  # as a refresh does when ingest fails

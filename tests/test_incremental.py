@@ -1,6 +1,7 @@
 """Incremental refreshes: a later delivery (new alumni, new profiles, new versions of
-existing profiles and stale versions arriving late) is processed incrementally, and the
-result equals a full rebuild of the same data, table for table."""
+existing profiles and stale versions arriving late), then a new institution's first
+delivery, are processed incrementally, and the result equals a full rebuild of the same
+data, table for table."""
 
 from __future__ import annotations
 
@@ -46,14 +47,22 @@ def refreshed(tmp_path_factory):
            "PATHWAYS_PSEUDONYM_KEY": "incremental-test", "COLUMNS": "200",
            "PATHWAYS_CONFIG": str(config),
            "PATHWAYS_IMPORTS": str(Path(__file__).parent.parent / "config" / "imports.yml")}
-    base, delta = root / "base", root / "delta"
-    for args in (["--out", str(base), "--alumni", "600", "--profiles", "12000", "--seed", "3"],
-                 ["--out", str(delta), "--alumni", "20", "--profiles", "150", "--seed", "4",
-                  "--batch", "late1", "--updates-from", str(base), "--updates", "120"]):
-        generated = run_pathways(["generate", "--institutions", "2", *args], env, root)
+    base, delta, joining = root / "base", root / "delta", root / "joining"
+    for args in (["--institutions", "2", "--out", str(base), "--alumni", "600",
+                  "--profiles", "12000", "--seed", "3"],
+                 ["--institutions", "2", "--out", str(delta), "--alumni", "20",
+                  "--profiles", "150", "--seed", "4", "--batch", "late1",
+                  "--updates-from", str(base), "--updates", "120"],
+                 # A third institution's first roster, NSC return and its alumni's profiles
+                 # (few enough profiles that the pool stays in its prior's step: crossing
+                 # one rescores every pair by design, matching.predict.pool_bucket).
+                 ["--institutions", "3", "--only", "riverbend", "--out", str(joining),
+                  "--alumni", "80", "--profiles", "300", "--seed", "5", "--batch", "join1"]):
+        generated = run_pathways(["generate", *args], env, root)
         assert generated.returncode == 0, generated.stderr
     runs = []
-    for args in (["--landing", str(base)], ["--landing", str(delta)]):
+    for args in (["--landing", str(base)], ["--landing", str(delta)],
+                 ["--landing", str(joining)]):
         runs.append(run_pathways(["refresh", *args], env, root))
         assert runs[-1].returncode == 0, runs[-1].stdout + runs[-1].stderr
     incremental = root / "incremental_build.duckdb"
@@ -70,12 +79,14 @@ def _both(incremental: Path, full: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_the_second_refresh_is_incremental_and_the_third_full(refreshed):
+def test_later_deliveries_are_incremental_and_the_last_refresh_full(refreshed):
     _, _, incremental, _, runs, _ = refreshed
     assert "(full rebuild: first build)" in runs[0].stdout
     assert "(incremental; new or changed rows in " in runs[1].stdout
-    assert "(full rebuild: requested (--full))" in runs[2].stdout
+    assert "(incremental; new or changed rows in " in runs[2].stdout  # the new institution
+    assert "(full rebuild: requested (--full))" in runs[3].stdout
     con = duckdb.connect(str(incremental), read_only=True)
+    # (What follows checks the newest incremental refresh: the joining institution's.)
     # Only what descends from a source the delivery changed was rebuilt and retested.
     (changed, tests), = con.execute("select changed_sources, tests_passed from "
                                     "ops.refresh_runs order by started_at desc limit 1"
@@ -139,12 +150,26 @@ def test_a_late_older_version_never_replaces_a_newer_one(refreshed):
     assert moved > 0  # the newer versions' new jobs arrived
 
 
+def test_a_joining_institution_is_published_beside_the_others(refreshed):
+    """Onboarding: the new institution's alumni reach the marts, and the alumni of the
+    institutions already there are the same as before it joined."""
+    _, _, incremental, _, _, _ = refreshed
+    con = duckdb.connect(str(incremental), read_only=True)
+    counts = dict(con.execute("select institution_id, count(*) from marts.dim_alumni "
+                              "group by all").fetchall())
+    assert counts.get("riverbend") == 80
+    assert counts.keys() == {"northfield", "lakeshore", "riverbend"}
+    matched = con.execute("select count(*) from pii.int_alumni_profiles_matched "
+                          "where institution_id = 'riverbend'").fetchall()[0][0]
+    assert matched > 0
+
+
 def test_history_survives_a_full_rebuild(refreshed):
     root, *_ = refreshed
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     refreshes = con.execute("select count(distinct refresh_id) from "
                             "marts.agg_outcomes_history").fetchall()[0][0]
-    assert refreshes == 3
+    assert refreshes == 4
 
 
 def test_a_configuration_change_rebuilds_in_full(refreshed):
@@ -169,7 +194,7 @@ def test_a_configuration_change_rebuilds_in_full(refreshed):
     assert (root / "wh.duckdb").read_bytes() == published_before
     published = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     assert published.execute("select count(distinct refresh_id) from "
-                             "marts.agg_outcomes_history").fetchall()[0][0] == 3
+                             "marts.agg_outcomes_history").fetchall()[0][0] == 4
     published.close()
     status = run_pathways(["status"], env, root)
     assert "nothing (nothing new)" in status.stdout and "everything" in status.stdout

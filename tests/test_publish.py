@@ -77,10 +77,11 @@ def test_a_failing_test_keeps_the_published_marts(project):
     assert "held back" not in failed.stderr
     assert "failing rows: " in failed.stderr and "audit" in failed.stderr
     # The failing rows were stored by a rerun of that test alone, which kept its artifacts
-    # apart: target/ still describes the whole failed build.
-    results = json.loads((copy / "target" / "run_results.json").read_text(encoding="utf-8"))
+    # apart: the build area's target/ still describes the whole failed build.
+    target = root / "build" / "target"
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     assert any(r["unique_id"].startswith("model.") for r in results["results"])
-    stored = (copy / "target" / "failing_rows" / "run_results.json").read_text(encoding="utf-8")
+    stored = (target / "failing_rows" / "run_results.json").read_text(encoding="utf-8")
     # (besides the project's on-run-start hook, which renders nothing on DuckDB)
     assert [r["unique_id"] for r in json.loads(stored)["results"]
             if not r["unique_id"].startswith("operation.")] == [

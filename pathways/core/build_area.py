@@ -9,10 +9,11 @@ kept at 0600 whatever the umask:
 | ``<build>.duckdb`` | raw, staging, pii, marts, audit, snapshots and ops |
 | ``dlt/`` | dlt's working folder; load packages are deleted as soon as they are loaded |
 | ``logs/`` | dbt's log of each build |
+| ``target/`` | dbt's artifacts: manifest, run results, compiled SQL, parse state |
 | ``build.lock`` | held by the one process that ingests, refreshes or erases at a time |
 
-``pathways forget`` scans every file here (and dbt's ``target/``) for the person it erases
-(pathways.warehouse.erasure).
+``pathways forget`` scans every file here (and the project's ``target/``, where ``make docs``
+writes) for the person it erases (pathways.warehouse.erasure).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def dlt_pipelines_dir(build_db: Path) -> Path:
 def logs_dir(build_db: Path) -> Path:
     """Where dbt writes its log for builds of ``build_db``."""
     return build_db.parent / "logs"
+
+
+def dbt_target_dir(build_db: Path) -> Path:
+    """Where dbt writes its artifacts for builds of ``build_db``. One folder per build area,
+    not the project's ``target/``: refreshes of two warehouses from one checkout (one per
+    institution group, or tests run in parallel) never read each other's run results, each
+    keeps its own partial-parse state, and failure messages that may quote rows stay in the
+    restricted folder."""
+    return build_db.parent / "target"
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pathways.core.build_area import logs_dir
+from pathways.core.build_area import dbt_target_dir, logs_dir
 from pathways.core.settings import Settings
 from pathways.warehouse.dbt_worker import PARENT_PID_ENV
 
@@ -74,7 +74,7 @@ class DbtProcess:
     def __init__(self, settings: Settings, env_vars: dict[str, str] | None = None,
                  target: Path | None = None) -> None:
         """dbt builds ``settings.build_db`` with ``settings``' resource limits; ``target``:
-        where it writes its artifacts (default the project's target/)."""
+        where it writes its artifacts (default the build area's target/)."""
         root = settings.project_root
         env = dict(os.environ) | settings.child_env() | (env_vars or {})
         env[PARENT_PID_ENV] = str(os.getpid())
@@ -84,7 +84,7 @@ class DbtProcess:
         # turns it back on.
         env.setdefault("DBT_LOG_LEVEL_FILE", "info")
         env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        self.target = target or root / "target"
+        self.target = target or dbt_target_dir(settings.build_db.resolve())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pathways.warehouse.dbt_worker", str(root),
              str(self.target)],

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from pathways.core.build_area import exclusive, is_busy
+from pathways.core.build_area import dbt_target_dir, exclusive, is_busy
 from pathways.core.config import PathwaysConfig
 from pathways.core.db import connect_build, connect_published, table_exists
 from pathways.core.errors import ConfigError, PathwaysError, PrivacyViolation
@@ -365,7 +365,7 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
                 build_db, warehouse, [i.id for i in config.institutions], result.run_id,
                 project_root=settings.project_root, held_back=result.held_back,
                 status=final_status, pause=_pause_hook(settings),
-                marts=mart_models(settings.project_root / "target"))
+                marts=mart_models(dbt_target_dir(settings.build_db)))
         except (PrivacyViolation, CannotIsolate) as exc:
             result.status, result.failed_step = "failed", "publish"
             result.message = (f"privacy gate: {exc}" if isinstance(exc, PrivacyViolation)
@@ -415,7 +415,7 @@ def _isolate_failures(settings: Settings, result: RefreshResult,
         if result.full_rebuild:
             command.append("--full-refresh")
         with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id},
-                        target=settings.project_root / "target" / "continued") as continued:
+                        target=dbt_target_dir(settings.build_db) / "continued") as continued:
             latest = continued.run(command, on_progress=on_progress)
         result.dbt.absorb(latest)
         if latest.success:
@@ -438,7 +438,7 @@ def _store_failing_rows(settings: Settings, run_id: str, outcome: DbtOutcome) ->
     if not failed:
         return
     with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": run_id},
-                    target=settings.project_root / "target" / "failing_rows") as rerun:
+                    target=dbt_target_dir(settings.build_db) / "failing_rows") as rerun:
         stored = rerun.run(["test", "--store-failures", "--select", *failed])
     outcome.failing_rows.update(stored.failing_rows)
 
