@@ -95,7 +95,8 @@ class Warehouse:
         """One refresh: wall time, the run's steps and dbt's per-node times."""
         seconds = self.pathways("refresh", *arguments)
         run = self.last_run()
-        results = json.loads((ROOT / "target" / "run_results.json").read_text("utf-8"))
+        results = json.loads((self.build_db.parent / "target" / "run_results.json")
+                             .read_text("utf-8"))
         run["nodes"] = {r["unique_id"]: round(r["execution_time"], 3)
                         for r in results["results"]}
         run["seconds"] = round(seconds, 2)
@@ -145,6 +146,16 @@ def widen_pool(landing: Path, copies: int) -> None:
                 ) to '{target}' (format json, compression gzip)""")
     finally:
         con.close()
+
+
+def widened_landing(house: Warehouse, base: Path, factor: int) -> None:
+    """The house's landing folder: ``base`` (a generated landing) copied and its pool
+    widened ``factor`` times, unless the house has one already."""
+    if (house.folder / "initial" / "_truth").exists():
+        return
+    house.folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(base, house.folder / "initial")
+    widen_pool(house.folder / "initial", factor - 1)
 
 
 def build_base(house: Warehouse, alumni: int, profiles: int, institutions: int,
@@ -207,11 +218,9 @@ def scaling(args: argparse.Namespace) -> dict:
         house = Warehouse(OUT / f"scaling_{args.alumni}x{pool}")
         # Pools beyond the smallest are its profiles and copies (widen_pool); the same
         # delivery (it updates profiles of the first file, shared by all) goes on each.
-        if pool != smallest and not (house.folder / "initial" / "_truth").exists():
-            base = OUT / f"scaling_{args.alumni}x{smallest}" / "initial"
-            house.folder.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(base, house.folder / "initial")
-            widen_pool(house.folder / "initial", pool // smallest - 1)
+        if pool != smallest:
+            widened_landing(house, OUT / f"scaling_{args.alumni}x{smallest}" / "initial",
+                            pool // smallest)
         first = build_base(house, args.alumni, pool, 4, True if pool != smallest
                            else args.reuse, generated=smallest)
         if not delta.exists():
@@ -278,7 +287,19 @@ def onboarding(args: argparse.Namespace) -> dict:
     """Goal 4: a fifth institution's first delivery, incremental against --full."""
     # The same base warehouse as the scaling mode's (with --reuse, its kept state).
     house = Warehouse(OUT / f"scaling_{args.alumni}x{args.profiles}")
-    first = build_base(house, args.alumni, args.profiles, 4, args.reuse)
+    generated = args.generated or args.profiles
+    if args.profiles > generated:
+        # The pool is a generated landing of ``generated`` profiles (the scaling mode's
+        # smallest, when it is there) widened by copies, as in the scaling mode.
+        base = Warehouse(OUT / f"scaling_{args.alumni}x{generated}")
+        if not (base.folder / "initial" / "_truth").exists():
+            base.folder.mkdir(parents=True, exist_ok=True)
+            base.pathways("generate", "--out", str(base.folder / "initial"), "--alumni",
+                          str(args.alumni), "--profiles", str(generated), "--seed", "7",
+                          "--institutions", "4")
+        widened_landing(house, base.folder / "initial", args.profiles // generated)
+    first = build_base(house, args.alumni, args.profiles, 4,
+                       args.reuse or args.profiles > generated, generated=generated)
     delta = OUT / f"scaling_{args.alumni}_onboard"
     if not delta.exists():
         house.pathways("generate", "--out", str(delta), "--institutions", "5", "--only",
@@ -330,6 +351,9 @@ def main() -> None:
     parser.add_argument("--delta-profiles", type=int, default=8000)
     parser.add_argument("--delta-updates", type=int, default=2000)
     parser.add_argument("--profiles", type=int, default=2_000_000, help="pool for --onboard")
+    parser.add_argument("--generated", type=int, default=1_000_000,
+                        help="--onboard: profiles generated, the pool widened from them "
+                             "by copies (0: generate the whole pool)")
     parser.add_argument("--new-alumni", type=int, default=10_000)
     parser.add_argument("--new-profiles", type=int, default=20_000,
                         help="profiles in the new institution's delivery (its alumni's "

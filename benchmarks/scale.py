@@ -101,9 +101,10 @@ def refresh_steps(build_db: Path) -> dict:
     return json.loads(row[0][0]) if row and row[0][0] else {}
 
 
-def slowest_nodes(n: int = 10) -> list[tuple[str, float]]:
-    """The ``n`` slowest dbt nodes of the last build (run_results.json)."""
-    results = json.loads((ROOT / "target" / "run_results.json").read_text(encoding="utf-8"))
+def slowest_nodes(build_db: Path, n: int = 10) -> list[tuple[str, float]]:
+    """The ``n`` slowest dbt nodes of the last build (the build area's run_results.json)."""
+    results = json.loads((build_db.parent / "target" / "run_results.json")
+                         .read_text(encoding="utf-8"))
     times = sorted(((r["unique_id"].split(".", 1)[1], r["execution_time"])
                     for r in results["results"]), key=lambda item: -item[1])
     return [(name, round(seconds, 1)) for name, seconds in times[:n]]
@@ -128,7 +129,7 @@ def one_size(alumni: int, profiles: int, seed: int) -> dict:
         print(f"{profiles:,} profiles: {name} {steps[name]}", flush=True)
     build_db = out / "build" / "warehouse_build.duckdb"
     result = {"alumni": alumni, "profiles": profiles, "steps": steps,
-              "refresh_steps": refresh_steps(build_db), "slowest_nodes": slowest_nodes(),
+              "refresh_steps": refresh_steps(build_db), "slowest_nodes": slowest_nodes(build_db),
               "build_db_mb": round(build_db.stat().st_size / 1024**2)}
     print_size(result)
     return result

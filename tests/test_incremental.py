@@ -164,6 +164,51 @@ def test_a_joining_institution_is_published_beside_the_others(refreshed):
     assert matched > 0
 
 
+def _compiled_test(root: Path, *needles: str) -> str:
+    """The compiled SQL of the one data test whose text holds every needle (the last
+    build's, in the build area's dbt target)."""
+    found = [path.read_text(encoding="utf-8")
+             for path in (root / "build" / "target" / "compiled").rglob("*.sql")
+             if all(needle in path.read_text(encoding="utf-8") for needle in needles)]
+    assert len(found) == 1, f"{len(found)} compiled tests hold {needles}"
+    return found[0]
+
+
+def test_key_tests_of_the_pool_check_what_arrived_since_the_last_refresh(refreshed, tmp_path):
+    """The key tests of the pool's tables check nothing when nothing arrived since the last
+    successful refresh finished (not the rows of its own delivery again, which made their
+    cost follow the pool), and still fail on a new row that repeats an old key."""
+    root, _, incremental, _, _, _ = refreshed
+    copy = tmp_path / "wh_build.duckdb"  # the catalog name the compiled SQL refers to
+    shutil.copy(incremental, copy)
+    positions = _compiled_test(root, "int_profile_positions_classified", "semi join changed")
+    raw_positions = _compiled_test(root, "stg_profiles__positions", "file_ledger")
+    con = duckdb.connect(str(copy))
+    con.execute("insert into ops.refresh_runs (run_id, started_at, status, full_rebuild) "
+                "values ('next', current_timestamp, 'running', false)")
+
+    def checked(sql: str, cte: str) -> int:
+        return con.execute(sql.rsplit("select * from final", 1)[0]
+                           + f"select count(*) from {cte}").fetchall()[0][0]
+
+    assert checked(positions, "keyed") == 0
+    assert checked(raw_positions, "grouped") == 0
+    assert con.execute(positions).fetchall() == []
+
+    # A later version of a profile repeating one of its old position keys, and a file's
+    # rows loaded again under a new ledger row: each test fails on exactly that key.
+    con.execute("insert into pii.int_profile_positions_classified select * replace "
+                "(current_timestamp as _ingested_at) from pii.int_profile_positions_classified "
+                "limit 1")
+    key = con.execute("select _file_sha256, _source_row, position_index "
+                      "from raw.profile_positions limit 1").fetchall()[0]
+    con.execute("insert into raw.profile_positions select * from raw.profile_positions "
+                "where _file_sha256 = ? and _source_row = ? and position_index = ?", key)
+    con.execute("insert into ops.file_ledger (file_sha256, file, kind, status) "
+                "values (?, 'again.jsonl.gz', 'profiles', 'loaded')", [key[0]])
+    assert [row[-1] for row in con.execute(positions).fetchall()] == [2]
+    assert [row[-1] for row in con.execute(raw_positions).fetchall()] == [2]
+
 def test_history_survives_a_full_rebuild(refreshed):
     root, *_ = refreshed
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)

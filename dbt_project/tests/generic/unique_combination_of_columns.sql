@@ -9,9 +9,18 @@
     a new row repeating an old key still fails; a duplicate needs a changed row, as the
     older rows passed before. For the large incremental models, whose cost would
     otherwise follow the pool.
+
+    changed_files_only: count only the rows of files ingested since that refresh
+    (changed_files_filter), for the staging views of the pool, whose key starts with the
+    file: every row sharing a key with a changed file's row is a row of that file, so
+    none is missed.
 #}
 {% test unique_combination_of_columns(model, combination_of_columns,
-                                      changed_rows_only=false) %}
+                                      changed_rows_only=false, changed_files_only=false) %}
+{%- if changed_files_only and '_file_sha256' not in combination_of_columns %}
+    {{ exceptions.raise_compiler_error(
+        'changed_files_only needs _file_sha256 among combination_of_columns') }}
+{%- endif %}
 {%- set institution = none if 'institution_id' in combination_of_columns
     else institution_column(model) %}
 
@@ -49,7 +58,12 @@ grouped as (
         {{ single_institution(institution) }} as institution_id,
         {%- endif %}
         count(*) as n_rows
+    {%- if changed_files_only %}
+    from {{ model }}
+    where {{ changed_files_filter() }}
+    {%- else %}
     from {{ 'keyed' if changed_rows_only else model }}
+    {%- endif %}
     group by {{ combination_of_columns | join(', ') }}
 
 ),
