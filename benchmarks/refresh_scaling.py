@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -99,6 +100,7 @@ class Warehouse:
                              .read_text("utf-8"))
         run["nodes"] = {r["unique_id"]: round(r["execution_time"], 3)
                         for r in results["results"]}
+        run["timeline"] = timeline(results)
         run["seconds"] = round(seconds, 2)
         print(f"  {self.folder.name}: refresh {' '.join(arguments)}: {seconds:.2f} s "
               f"{run['status']} {run['steps']}", flush=True)
@@ -203,6 +205,70 @@ def growing_nodes(small: dict, large: dict, top: int) -> list[dict]:
              "growth_s": round(seconds - small["nodes"].get(node, 0.0), 3)}
             for node, seconds in large["nodes"].items()]
     return sorted(rows, key=lambda row: -row["growth_s"])[:top]
+
+
+def _spans(results: dict) -> list[tuple[float, float, str]]:
+    """(start, end, node) of every node of a dbt run, seconds from the first start; a
+    node's span runs from its compile start to its execute end (dbt's own timing)."""
+    spans = []
+    for result in results["results"]:
+        phases = {phase["name"]: phase for phase in result.get("timing", [])
+                  if phase.get("started_at") and phase.get("completed_at")}
+        if "execute" not in phases:
+            continue
+        start = phases.get("compile", phases["execute"])["started_at"]
+        spans.append((datetime.fromisoformat(start.replace("Z", "+00:00")),
+                      datetime.fromisoformat(
+                          phases["execute"]["completed_at"].replace("Z", "+00:00")),
+                      result["unique_id"]))
+    if not spans:
+        return []
+    origin = min(start for start, _, _ in spans)
+    return sorted(((start - origin).total_seconds(), (end - origin).total_seconds(), node)
+                  for start, end, node in spans)
+
+
+def timeline(results: dict, step: float = 0.05) -> dict:
+    """Where a dbt build's wall time goes: node-seconds by resource type, seconds spent
+    with 0, 1, 2, … nodes running at once (time with one node running is a serial chain
+    that more threads cannot shorten), and the chain itself: nodes of 0.3 s or more that
+    ran while nothing else did for most of their span."""
+    spans = _spans(results)
+    by_type: dict[str, list] = {}
+    for result in results["results"]:
+        kind = result["unique_id"].split(".", 1)[0]
+        entry = by_type.setdefault(kind, [0, 0.0])
+        entry[0] += 1
+        entry[1] += result["execution_time"]
+    if not spans:
+        return {"elapsed_s": round(results.get("elapsed_time", 0.0), 2)}
+    end = max(stop for _, stop, _ in spans)
+    running = [sum(1 for start, stop, _ in spans if start <= i * step < stop)
+               for i in range(int(end / step) + 1)]
+    concurrency: dict[int, float] = {}
+    for count in running:
+        concurrency[count] = concurrency.get(count, 0.0) + step
+    alone = []
+    for start, stop, node in spans:
+        ticks = range(int(start / step), min(int(stop / step), len(running) - 1) + 1)
+        if stop - start >= 0.3 and sum(running[i] == 1 for i in ticks) > len(ticks) / 2:
+            alone.append((node, round(start, 2), round(stop - start, 2)))
+    return {"elapsed_s": round(results.get("elapsed_time", end), 2),
+            "node_seconds_by_type": {kind: {"nodes": n, "seconds": round(seconds, 1)}
+                                     for kind, (n, seconds) in sorted(by_type.items())},
+            "seconds_by_nodes_running": {str(k): round(v, 1)
+                                         for k, v in sorted(concurrency.items())},
+            "serial_chain": alone}
+
+
+def print_timeline(label: str, line: dict) -> None:
+    print(f"dbt build of the {label}: {line['elapsed_s']} s; node-seconds by type "
+          f"{line.get('node_seconds_by_type')}; seconds with n nodes running "
+          f"{line.get('seconds_by_nodes_running')}")
+    chain = line.get("serial_chain", [])
+    print(f"  nodes running alone (serial chain, {sum(s for _, _, s in chain):.1f} s):")
+    for node, start, seconds in chain:
+        print(f"    at {start:6.2f} s  {seconds:5.2f} s  {node}")
 
 
 def slowest_nodes(run: dict, top: int) -> list[tuple[str, float]]:
@@ -330,6 +396,8 @@ def onboarding(args: argparse.Namespace) -> dict:
     print("slowest nodes of the onboarding refresh:")
     for node, seconds in slowest_nodes(onboard, args.top):
         print(f"  {node:<78} {seconds:6.2f} s")
+    print_timeline("onboarding refresh", onboard["timeline"])
+    print_timeline("--full refresh", full["timeline"])
     return {"benchmark": "refresh_scaling_onboard", "alumni": args.alumni,
             "profiles": args.profiles, "new_alumni": args.new_alumni,
             "new_profiles": args.new_profiles, "first_s": first and round(first, 1),
@@ -338,7 +406,8 @@ def onboarding(args: argparse.Namespace) -> dict:
             "ratio": round(ratio, 3), "marts_equal": equal,
             "onboard_steps": onboard["steps"], "full_steps": full["steps"],
             "slowest_nodes_onboard": slowest_nodes(onboard, args.top),
-            "slowest_nodes_full": slowest_nodes(full, args.top)}
+            "slowest_nodes_full": slowest_nodes(full, args.top),
+            "timeline_onboard": onboard["timeline"], "timeline_full": full["timeline"]}
 
 
 def main() -> None:
