@@ -41,7 +41,9 @@ def record_reference_load(con: duckdb.DuckDBPyConnection, config: PathwaysConfig
                 [reference_digest(config, imports)])
 
 
-def _reference_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+def reference_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Whether raw's configuration tables were last loaded from the configuration whose
+    ``reference_digest`` is ``digest``."""
     rows = con.execute("select config_digest from ops.reference_loads "
                        "order by loaded_at desc limit 1").fetchall()
     return bool(rows) and rows[0][0] == digest
@@ -60,7 +62,7 @@ def already_ingested(build_db: Path, config: PathwaysConfig, imports: ImportsCon
     results = []
     with exclusive(build_db, "ingest"), connect_build(build_db) as con:
         ledger = Ledger(con)
-        if not _reference_loaded(con, reference_digest(config, imports)):
+        if not reference_loaded(con, reference_digest(config, imports)):
             return None
         for done, file in enumerate(files, start=1):
             if untrusted(file):

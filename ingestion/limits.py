@@ -16,6 +16,10 @@ MAX_EXPANDED_BYTES = 4 * 1024**3
 # 50 MB of one repeated byte) expands a thousand times.
 MAX_EXPANSION_RATIO = 100
 FREE_EXPANSION_BYTES = 1024**2
+# Most bytes a profile file may expand to: it is streamed (never held whole), so only disk
+# and time bound it, not memory; one file of the pool may be tens of gigabytes. The ratio
+# limit still refuses a bomb.
+MAX_STREAMED_EXPANDED_BYTES = 256 * 1024**3
 # Members an archive may hold (folders and operating-system litter not counted).
 MAX_ARCHIVE_MEMBERS = 1000
 

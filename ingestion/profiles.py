@@ -19,14 +19,15 @@ from pathlib import Path
 
 import dlt
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ingestion.archives import check_gzip_expansion, delivered_chunks, is_gzip
+from ingestion.archives import ExpansionGuard, delivered_chunks, is_gzip
 from ingestion.kind import SourceKind
-from ingestion.limits import clipped_bytes
+from ingestion.limits import MAX_STREAMED_EXPANDED_BYTES, clipped_bytes
 from ingestion.parsed import ParsedFile, QuarantinedRow, StreamedFile
 from ingestion.textfiles import FileRefused
 from pathways.core.db import connect_scratch
@@ -80,10 +81,9 @@ def duckdb_columns_sql() -> str:
 
 
 def _count_from(start: int, n: int) -> pa.Array:
-    """start, start + 1, ..., as an int64 Arrow array, computed in Arrow."""
-    if n == 0:
-        return pa.array([], pa.int64())
-    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
+    """start, start + 1, ..., as an int64 Arrow array (numpy's arange: a cumulative sum in
+    Arrow took 0.37 s a million profiles)."""
+    return pa.array(np.arange(start, start + n, dtype=np.int64))
 
 
 def _children(table: pa.Table, column: str, index_name: str) -> pa.Table:
@@ -156,11 +156,9 @@ def parse_profiles(path: Path) -> ParsedFile:
 
 
 def open_profiles(path: Path) -> ProfileStream:
-    """A profile file to read in pieces, refused first when it is a gzip file that would
-    expand past the limits of ingestion.limits."""
-    stream = ProfileStream(path)
-    stream.check()
-    return stream
+    """A profile file to read in pieces; a gzip file that would expand past the limits of
+    ingestion.limits is refused while its pieces are read (``ProfileStream.pieces``)."""
+    return ProfileStream(path)
 
 
 # Profiles per piece. A piece of 100,000 generated profiles is about 70 MB of JSON text and
@@ -192,17 +190,30 @@ class ProfileStream(StreamedFile):
         self.path = path
         self.piece_rows = piece_rows or PIECE_ROWS
 
-    def check(self) -> None:
-        """Refuse a gzip file that would expand past the limits of ingestion.limits, before
-        anything of it is read (DuckDB decompresses by itself, without those limits)."""
-        if is_gzip(self.path):
-            check_gzip_expansion(self.path)
-
     def pieces(self) -> Iterator[tuple[str, pa.Table]]:
+        """The file's pieces. A gzip file's expansion limit is checked alongside the
+        reading (``ExpansionGuard``): the refusal stops the reading at the next piece, and
+        the last piece waits for the verdict, so a refused file yields a ``FileRefused``
+        and the runner keeps nothing of it."""
         self.rows_read = self.rows_loaded = 0
         self.quarantined = []
+        guard = (ExpansionGuard(self.path, MAX_STREAMED_EXPANDED_BYTES)
+                 if is_gzip(self.path) else None)
+        try:
+            yield from self._pieces(guard)
+            if guard is not None:
+                guard.finish()
+        finally:
+            if guard is not None:
+                guard.stop()
+        if self.rows_read == 0:
+            raise FileRefused(self.path, "the file is empty")
+
+    def _pieces(self, guard: ExpansionGuard | None) -> Iterator[tuple[str, pa.Table]]:
         tables = self._fast()
         while True:
+            if guard is not None and (refused := guard.refusal()) is not None:
+                raise refused
             try:
                 table, source_rows = next(tables)
             except StopIteration:
@@ -214,8 +225,6 @@ class ProfileStream(StreamedFile):
             flat, children = _split(table, source_rows)
             yield "profiles", flat
             yield from children.items()
-        if self.rows_read == 0:
-            raise FileRefused(self.path, "the file is empty")
 
     def _fast(self) -> Iterator[tuple[pa.Table, pa.Array]]:
         con = connect_scratch()
@@ -284,7 +293,9 @@ class ProfileStream(StreamedFile):
 
 def _ids_present(ids: pa.Array) -> bool:
     """Whether every profile has a non-empty ``profile_id``."""
-    return not ids.null_count and not pc.any(pc.equal(ids, "")).as_py()
+    # the shortest id's length, from the offsets alone (comparing every id with "" took
+    # 0.37 s a million profiles)
+    return not ids.null_count and (not len(ids) or pc.min(pc.binary_length(ids)).as_py() > 0)
 
 
 def _parse_lines(lines: list[bytes]) -> pa.Table | None:
@@ -301,7 +312,7 @@ def _parse_lines(lines: list[bytes]) -> pa.Table | None:
 def _lines(path: Path) -> Iterator[bytes]:
     """The lines of a delivered file (gunzipped within the limits), a chunk at a time."""
     pending: list[bytes] = []  # the start of a line that continues in the next chunk
-    for chunk in delivered_chunks(path):
+    for chunk in delivered_chunks(path, MAX_STREAMED_EXPANDED_BYTES):
         parts = chunk.split(b"\n")
         if len(parts) == 1:
             pending.append(chunk)

@@ -92,7 +92,6 @@ def test_ingest_loads_a_file_of_many_pieces_once_with_its_quarantined_line(
 def test_a_file_found_unreadable_part_way_loads_nothing_and_the_other_files_load(
         tmp_path, warehouse, config, monkeypatch):
     monkeypatch.setattr(profiles, "PIECE_ROWS", 500)
-    monkeypatch.setattr(ProfileStream, "check", lambda self: None)  # found only part way
     whole = _write(tmp_path / "whole.jsonl.gz", _lines(3_000))
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
@@ -135,3 +134,48 @@ def profiles_file(path):
     from ingestion.runner import LandingFile
 
     return LandingFile(path, "profiles", None)
+
+
+def _bomb(path, good_lines: int):
+    """A gzip file of ``good_lines`` profile lines followed by 40 MB of one repeated line:
+    it compresses about a thousand times, past the expansion limit."""
+    repeated = orjson.dumps({**PROFILE, "profile_id": "pf-repeated"}) + b"\n"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"\n".join(_lines(good_lines)) + b"\n")
+        for _ in range(40 * 1024**2 // len(repeated)):
+            handle.write(repeated)
+    return path
+
+
+def test_a_profile_bomb_is_refused_while_it_is_read_and_nothing_of_it_loads(
+        tmp_path, warehouse, config, monkeypatch):
+    monkeypatch.setattr(profiles, "PIECE_ROWS", 500)
+    bomb = _bomb(tmp_path / "bomb.jsonl.gz", 1_000)
+    good = _write(tmp_path / "good.jsonl.gz", _lines(100))
+    from ingestion.runner import LandingFile
+
+    with Ingestor(warehouse, config, load_imports(Settings.from_env().imports_file)) as ingest:
+        results = ingest.ingest_many([LandingFile(bomb, "profiles", None),
+                                      LandingFile(good, "profiles", None)])
+    assert [r.status for r in results] == ["refused", "loaded"]
+    assert "the compressed file expands to more than" in results[0].errors[0]
+    assert _rows(warehouse, "select count(*), count(distinct _source_file) "
+                            "from raw.profiles")[0] == (100, 1)
+    assert _rows(warehouse, "select count(*) from raw.profile_positions "
+                            "where _source_file not like '%good.jsonl.gz'")[0][0] == 0
+
+
+def test_a_profile_file_past_the_streamed_size_cap_is_refused_naming_the_cap(
+        tmp_path, monkeypatch):
+    # profile files are streamed, so their cap is far above the 4 GB of files read whole;
+    # a small cap here stands for it
+    monkeypatch.setattr(profiles, "MAX_STREAMED_EXPANDED_BYTES", 2 * 1024**2)
+    path = _write(tmp_path / "pool.jsonl.gz", _lines(20_000))
+    with pytest.raises(profiles.FileRefused, match="and 2,097,152 bytes in all"):
+        parse_profiles(path)
+
+
+def test_a_gzip_profile_file_within_the_limits_loads_whole_with_the_check_alongside(tmp_path):
+    path = _write(tmp_path / "pool.jsonl.gz", _lines(3_000))
+    parsed = parse_profiles(path)
+    assert (parsed.rows_read, parsed.table.num_rows, parsed.quarantined) == (3_000, 3_000, [])
