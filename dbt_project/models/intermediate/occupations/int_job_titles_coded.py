@@ -11,10 +11,12 @@ that a later delivery codes only its new titles).
 """
 
 import os
+from pathlib import Path
 
 import pyarrow as pa
 
-from pathways.occupations import Reference, TitleCoder, overrides_path, read_overrides
+from pathways.occupations import Reference, overrides_path, read_overrides
+from pathways.occupations.cache import cached_coder
 
 COLUMNS = ("title_key", "title", "naics_sector", "soc_code", "soc_title", "onet_soc_code",
            "soc_major_group", "coding_score", "coding_method", "_coded_in_refresh")
@@ -32,6 +34,13 @@ def _reference(dbt):
     )
 
 
+def _cache_dir(session):
+    """The build area's cache folder (beside its database file), None in memory."""
+    [(path,)] = session.sql("select path from duckdb_databases() "
+                            "where database_name = current_database()").fetchall()
+    return Path(path).parent / "cache" if path else None
+
+
 def model(dbt, session):
     # Post-hooks (drop dbt-duckdb's staging table, prune titles no position carries) are
     # in _occupations__models.yml: Python models may hold no Jinja.
@@ -42,9 +51,17 @@ def model(dbt, session):
         titles = titles.filter(f"title_key not in (select title_key from {dbt.this})")
     todo = titles.project("title_key, title, naics_sector").to_arrow_table()
     path = overrides_path()
-    coder = TitleCoder(_reference(dbt), read_overrides(path) if path.exists() else None)
-    coded = coder.code_distinct(todo["title"].combine_chunks(),
-                                todo["naics_sector"].combine_chunks())
+    # the built coder is kept between refreshes (pathways.occupations.cache); a refresh
+    # with no new title builds nothing
+    coder = cached_coder(_reference(dbt), read_overrides(path) if path.exists() else None,
+                         _cache_dir(session)) if len(todo) else None
+    if coder is None:
+        coded = pa.table({name: pa.array([], pa.string()) for name in COLUMNS[1:-1]})
+        coded = coded.set_column(coded.schema.get_field_index("coding_score"),
+                                 "coding_score", pa.array([], pa.float64()))
+    else:
+        coded = coder.code_distinct(todo["title"].combine_chunks(),
+                                    todo["naics_sector"].combine_chunks())
     result = coded.add_column(0, "title_key", todo["title_key"]).append_column(
         "_coded_in_refresh", pa.array([os.environ.get("PATHWAYS_REFRESH_ID")] * len(todo),
                                       pa.string()))
