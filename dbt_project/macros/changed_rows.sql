@@ -22,6 +22,10 @@
     the file ledger: every ingest of a file writes its own ledger row).
 #}
 {% macro changed_rows_since() -%}
+    {{ return(adapter.dispatch('changed_rows_since')()) }}
+{%- endmacro %}
+
+{% macro default__changed_rows_since() -%}
     {%- set runs = adapter.get_relation(database=target.database, schema='ops',
                                         identifier='refresh_runs') if execute else none -%}
     {%- if runs is none -%}
@@ -41,12 +45,27 @@
 {%- endmacro %}
 
 
+{# On Spark the incremental models are rebuilt whole (incremental_unless_spark): every row
+   is new, and every row is tested. #}
+{% macro spark__changed_rows_since() -%}
+    timestamp '0001-01-01 00:00:00'
+{%- endmacro %}
+
+
 {% macro changed_rows_filter(column='_ingested_at') -%}
     {{ column }} > {{ changed_rows_since() }}
 {%- endmacro %}
 
 
 {% macro changed_files_filter(column='_file_sha256') -%}
+    {{ return(adapter.dispatch('changed_files_filter')(column)) }}
+{%- endmacro %}
+
+{% macro spark__changed_files_filter(column) -%}
+    true
+{%- endmacro %}
+
+{% macro default__changed_files_filter(column) -%}
     {%- set ledger = adapter.get_relation(database=target.database, schema='ops',
                                           identifier='file_ledger') if execute else none -%}
     {%- if ledger is none -%}

@@ -148,3 +148,39 @@
 {% macro incremental_unless_spark() -%}
     {{- 'table' if target.type == 'spark' else 'incremental' -}}
 {%- endmacro %}
+
+{#
+    The `value` of the row with the least (arg_min) or greatest (arg_max) `key`, as DuckDB's
+    arg_min / arg_max: rows whose value or key is null are left out. `key` is an expression
+    or a list of them, compared in order (a tie on the first broken by the second: DuckDB's
+    row value, Spark's struct). Spark's min_by / max_by would return a null value when it
+    sits on the best key, so its rows of null value get a null key. A list's members must
+    not be null: a row value with a null member is not null, and the engines order it
+    differently.
+#}
+{% macro arg_min(value, key) -%}
+    {{ return(adapter.dispatch('arg_min')(value, key)) }}
+{%- endmacro %}
+{% macro default__arg_min(value, key) -%}
+    arg_min({{ value }}, {{ duckdb_row_key(key) }})
+{%- endmacro %}
+{% macro spark__arg_min(value, key) -%}
+    min_by({{ value }}, case when {{ value }} is not null then {{ spark_row_key(key) }} end)
+{%- endmacro %}
+
+{% macro arg_max(value, key) -%}
+    {{ return(adapter.dispatch('arg_max')(value, key)) }}
+{%- endmacro %}
+{% macro default__arg_max(value, key) -%}
+    arg_max({{ value }}, {{ duckdb_row_key(key) }})
+{%- endmacro %}
+{% macro spark__arg_max(value, key) -%}
+    max_by({{ value }}, case when {{ value }} is not null then {{ spark_row_key(key) }} end)
+{%- endmacro %}
+
+{% macro duckdb_row_key(key) -%}
+    {{- '(' ~ key | join(', ') ~ ')' if key is not string else key -}}
+{%- endmacro %}
+{% macro spark_row_key(key) -%}
+    {{- 'struct(' ~ key | join(', ') ~ ')' if key is not string else key -}}
+{%- endmacro %}

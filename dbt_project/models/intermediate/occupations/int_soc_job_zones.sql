@@ -36,7 +36,7 @@ specialisations as (
 
     select
         soc_code,
-        arg_min(job_zone, (-n_occupations, job_zone)) as job_zone
+        {{ arg_min('job_zone', ['-n_occupations', 'job_zone']) }} as job_zone
     from zone_counts
     group by soc_code
 
