@@ -104,7 +104,9 @@ def score_pairs_spark(spark: SparkSession, alumni: pa.Table, profiles: pa.Table,
                       changed_alumni: pa.Table | None = None,
                       changed_profiles: pa.Table | None = None,
                       previous_prior: float | None = None,
-                      candidate_threshold: float = CANDIDATE_THRESHOLD) -> ScoredPairs:
+                      candidate_threshold: float = CANDIDATE_THRESHOLD,
+                      profile_rows: pa.Table | None = None,
+                      pool_rows: int | None = None) -> ScoredPairs:
     """Candidate pairs (alumni_id, profile_id, institution_id, match_probability,
     match_weight, explanation), one row per pair (the best of a profile's education rows),
     at or above ``candidate_threshold``: what ``matching.predict.score_pairs`` returns for
@@ -114,14 +116,17 @@ def score_pairs_spark(spark: SparkSession, alumni: pa.Table, profiles: pa.Table,
     SQL; its frozen term frequencies and metadata set the frequencies and the prior).
     With ``changed_alumni`` / ``changed_profiles`` (one-column tables of record ids) only
     pairs touching a changed record are scored, with Splink's ``predict_between`` as in
-    ``score_pairs``; a prior that differs from ``previous_prior`` scores every pair."""
+    ``score_pairs``; a prior that differs from ``previous_prior`` scores every pair.
+    ``profile_rows`` / ``pool_rows``: profile features computed before, as for
+    ``score_pairs`` (the build's int_profile_features)."""
     db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
     _check_similarity_functions(spark)
     con = connect_scratch()
     tag = uuid.uuid4().hex[:12]
     views: list[str] = []
     try:
-        settings, frozen = prepare_scoring(con, alumni, profiles, educations, model)
+        settings, frozen = prepare_scoring(con, alumni, profiles, educations, model,
+                                           profile_rows=profile_rows, pool_rows=pool_rows)
         prior = settings.get("probability_two_random_records_match")
         incremental = changed_alumni is not None or changed_profiles is not None
         if incremental and previous_prior is not None and prior is not None \

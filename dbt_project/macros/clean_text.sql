@@ -19,9 +19,10 @@
     nullif({{ regexp_replace_all('lower(' ~ strip_accents(column) ~ ')', "'[^a-z0-9]'", "''") }}, '')
 {%- endmacro %}
 
-{# Months from one date to another, counting calendar months. #}
+{# Months from one date to another, counting calendar months (the month boundaries
+   crossed: 31 January to 1 February is one), the same on DuckDB and Spark. #}
 {% macro months_between(start_date, end_date) -%}
-    (date_diff('month', date_trunc('month', {{ start_date }}), date_trunc('month', {{ end_date }})))
+    {{ dbt.datediff(start_date, end_date, 'month') }}
 {%- endmacro %}
 
 {# The date outcomes are measured at: var('as_of_date') or today. #}

@@ -6,6 +6,10 @@
     same expression (pathways.delivery.disclosure.perturbed). Zero stays zero.
 #}
 {% macro perturbed_count(count, cell_key) -%}
+    {{ return(adapter.dispatch('perturbed_count')(count, cell_key)) }}
+{%- endmacro %}
+
+{% macro default__perturbed_count(count, cell_key) -%}
     ({{ count }} + coalesce((
         select perturbations.perturbation
         from {{ ref('dim_cell_key_perturbations') }} as perturbations
@@ -17,6 +21,55 @@
                 from {{ ref('dim_cell_key_perturbations') }} as ranges
             ) between perturbations.min_cell_key and perturbations.max_cell_key
     ), 0))
+{%- endmacro %}
+
+{#
+    Spark: the same lookup, written so Spark's optimiser does not decorrelate it. Spark turns
+    each correlated scalar subquery with range predicates into a join of its own, and a mart
+    with dozens of counts (agg_outcomes_by_program) then exhausts the driver's memory while
+    planning; nor may a subquery stand inside a higher-order function. So the ptable (a few
+    hundred rows) is read once per model, by the pre-hook prepare_perturbed_count, into a
+    session variable (an array of its rows, the modulus on each), and each count picks its
+    row from that array with filter(): the same row, the same perturbation.
+#}
+{% macro spark__perturbed_count(count, cell_key) -%}
+    ({{ count }} + coalesce(try_element_at(filter(
+        pathways_cell_key_ptable,
+        ptable -> {{ count }} >= ptable.min_count
+            and {{ count }} <= coalesce(ptable.max_count, {{ count }})
+            and coalesce({{ cell_key }}, 0) % ptable.modulus
+                between ptable.min_cell_key and ptable.max_cell_key
+    ), 1).perturbation, 0))
+{%- endmacro %}
+
+{#
+    The pre-hook of every model that calls perturbed_count. Nothing on DuckDB; on Spark it
+    loads the session variable spark__perturbed_count reads (run here rather than returned
+    as the hook's SQL because it takes two statements).
+#}
+{% macro prepare_perturbed_count() -%}
+    {{ return(adapter.dispatch('prepare_perturbed_count')()) }}
+{%- endmacro %}
+
+{% macro default__prepare_perturbed_count() -%}
+{%- endmacro %}
+
+{% macro spark__prepare_perturbed_count() -%}
+    {%- set ptable = ref('dim_cell_key_perturbations') -%}
+    {%- if execute -%}
+        {%- do run_query(
+            "declare or replace variable pathways_cell_key_ptable array<struct<"
+            ~ "min_count: int, max_count: int, min_cell_key: int, max_cell_key: int, "
+            ~ "perturbation: int, modulus: int>>"
+        ) -%}
+        {%- do run_query(
+            "set variable pathways_cell_key_ptable = (select collect_list(named_struct("
+            ~ "'min_count', min_count, 'max_count', max_count, 'min_cell_key', min_cell_key, "
+            ~ "'max_cell_key', max_cell_key, 'perturbation', perturbation, 'modulus', modulus)) "
+            ~ "from (select *, max(max_cell_key) over () + 1 as modulus from "
+            ~ ptable ~ "))"
+        ) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#

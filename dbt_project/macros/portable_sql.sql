@@ -184,3 +184,47 @@
 {% macro spark_row_key(key) -%}
     {{- 'struct(' ~ key | join(', ') ~ ')' if key is not string else key -}}
 {%- endmacro %}
+
+{#
+    The `fraction` quantile of `value`, interpolated between the two nearest rows (DuckDB's
+    quantile_cont, Spark's exact percentile: the same definition, not Spark's
+    percentile_approx). `median(value)` is the same on both engines and needs no macro.
+#}
+{% macro quantile_cont(value, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont')(value, fraction)) }}
+{%- endmacro %}
+{% macro default__quantile_cont(value, fraction) -%}
+    quantile_cont({{ value }}, {{ fraction }})
+{%- endmacro %}
+{% macro spark__quantile_cont(value, fraction) -%}
+    percentile({{ value }}, {{ fraction }})
+{%- endmacro %}
+
+{#
+    The distinct non-null values of a text column, sorted and joined by `separator`.
+    DuckDB orders inside the call, Spark (listagg) in a within group clause.
+#}
+{% macro sorted_distinct_list(value, separator) -%}
+    {{ return(adapter.dispatch('sorted_distinct_list')(value, separator)) }}
+{%- endmacro %}
+{% macro default__sorted_distinct_list(value, separator) -%}
+    string_agg(distinct {{ value }}, {{ separator }} order by {{ value }})
+{%- endmacro %}
+{% macro spark__sorted_distinct_list(value, separator) -%}
+    listagg(distinct {{ value }}, {{ separator }}) within group (order by {{ value }})
+{%- endmacro %}
+
+{#
+    The date `months` months after the date `day`, the last day of a shorter month when the
+    day does not exist there (31 January + 1 month = 28 or 29 February) on both engines.
+    dbt.dateadd would do, at the cost of a timestamp round trip on each.
+#}
+{% macro add_months(day, months) -%}
+    {{ return(adapter.dispatch('add_months')(day, months)) }}
+{%- endmacro %}
+{% macro default__add_months(day, months) -%}
+    ({{ day }} + to_months({{ months }}))::date
+{%- endmacro %}
+{% macro spark__add_months(day, months) -%}
+    add_months({{ day }}, {{ months }})
+{%- endmacro %}

@@ -41,17 +41,7 @@ identifiers as (
 
 named_like_identifiers as (
 
-    select
-        table_name as mart,
-        column_name,
-        'column is named like a direct identifier' as problem,
-        null as value
-    from information_schema.columns
-    where
-        table_schema = 'marts'
-        and lower(column_name) in (
-            {%- for name in identifier_names %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-        )
+    {{ mart_columns_named_like(identifier_names) }}
 
 ),
 
@@ -59,17 +49,14 @@ value_leaks as (
 
     {% set checks = [] %}
     {% if execute %}
-        {% set text_columns = run_query(
-            "select table_name, column_name from information_schema.columns "
-            ~ "where table_schema = 'marts' and data_type = 'VARCHAR' order by 1, 2"
-        ) %}
-        {% for row in text_columns.rows %}
+        {% for row in mart_text_columns() %}
             {% do checks.append(
                 "select '" ~ row[0] ~ "' as mart, '" ~ row[1] ~ "' as column_name, "
                 ~ "'value equals a roster identifier' as problem, "
-                ~ "cast(m.\"" ~ row[1] ~ "\" as varchar) as value "
-                ~ "from marts.\"" ~ row[0] ~ "\" as m "
-                ~ "inner join identifiers on m.\"" ~ row[1] ~ "\" = identifiers.identifier"
+                ~ "cast(m." ~ adapter.quote(row[1]) ~ " as " ~ dbt.type_string() ~ ") as value "
+                ~ "from marts." ~ adapter.quote(row[0]) ~ " as m "
+                ~ "inner join identifiers on m." ~ adapter.quote(row[1])
+                ~ " = identifiers.identifier"
             ) %}
         {% endfor %}
     {% endif %}

@@ -11,14 +11,17 @@ and without contending for the embedded metastore, which admits one process at a
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
 from pathways.spark.lake import LandedTable, land_tables
+from pathways.spark.python_steps import python_models, run_python_model
 from pathways.spark.session import spark_session
 from pathways.warehouse.changes import source_tables
 
@@ -52,6 +55,88 @@ class SparkBuild:
         success = bool(dbtRunner().invoke(arguments).success)
         self.results.append((list(command), success))
         return success
+
+    def build(self, *, on_step: Callable[[str], None] | None = None) -> bool:
+        """Build the whole project on Spark: dbt builds every SQL model, seed, snapshot
+        and test whose inputs exist, then the Python models whose inputs are all built run
+        (pathways.spark.python_steps), and so on until nothing is left. Stops at the first
+        dbt command that fails (a failed error-severity test or model: what dbt skipped
+        stays unbuilt, nothing downstream of it runs). Whether everything passed."""
+        if not self.dbt(["parse"]):
+            return False
+        manifest = json.loads((target_path(self.settings.project_root)
+                               / "manifest.json").read_text())
+        python = python_models(manifest, self.settings.project_root)
+        relations = {node["name"]: node["relation_name"]
+                     for node in manifest["nodes"].values()
+                     if node["resource_type"] in ("model", "seed", "snapshot")}
+        for plan in build_rounds(manifest, set(python)):
+            if plan.dbt_nodes:
+                names = [manifest["nodes"][uid]["name"] for uid in plan.dbt_nodes]
+                if on_step:
+                    on_step(f"dbt build: {len(names)} nodes")
+                if not self.dbt(["build", "--select", *names, "--indirect-selection", "empty",
+                                 "--exclude-resource-type", "unit_test"]):
+                    return False
+            for unique_id in plan.python_nodes:
+                model = python[unique_id]
+                if on_step:
+                    on_step(f"python model {model.name}")
+                run_python_model(self.spark, model, relations)
+        return True
+
+
+# What a Spark build builds. Not unit tests: they prove a model's logic on fixtures, once,
+# on DuckDB (their fixtures are DuckDB SQL); on Spark the equivalence test proves the same
+# models give the same rows. Not snapshots: dbt-spark's snapshot needs a Delta, Iceberg or
+# Hudi table (it merges), and neither jar can be installed here (docs/scaling.md); the
+# history of alumni facts (snap_alumni_facts) is kept by DuckDB builds only.
+SPARK_RESOURCE_TYPES = ("model", "seed", "test")
+
+
+@dataclass(frozen=True)
+class Round:
+    """One step of a Spark build: dbt nodes built in one command, then Python models."""
+
+    dbt_nodes: tuple[str, ...]
+    python_nodes: tuple[str, ...]
+
+
+def build_rounds(manifest: Mapping[str, Any], python: set[str]) -> list[Round]:
+    """The rounds that build every node of ``manifest`` (dbt's manifest.json as a dict)
+    whose Python ancestors are ``python``: each round's dbt nodes are those whose inputs
+    are built before it or in it, its Python models those whose inputs are then built. As
+    few dbt commands as the Python models' places in the graph allow."""
+    buildable = {uid: tuple(d for d in node.get("depends_on", {}).get("nodes", [])
+                            if d in manifest["nodes"])
+                 for uid, node in manifest["nodes"].items()
+                 if node["resource_type"] in SPARK_RESOURCE_TYPES}
+    left_out = True
+    while left_out:  # what depends on a snapshot (its tests) is left out with it
+        left_out = {uid for uid, deps in buildable.items()
+                    if any(d not in buildable for d in deps)}
+        for uid in left_out:
+            del buildable[uid]
+    done: set[str] = set()
+    rounds: list[Round] = []
+    while len(done) < len(buildable):
+        sql: list[str] = []
+        changed = True
+        while changed:
+            changed = False
+            for uid, deps in buildable.items():
+                if uid not in done and uid not in python and all(d in done for d in deps):
+                    done.add(uid)
+                    sql.append(uid)
+                    changed = True
+        ready = tuple(sorted(uid for uid in (python & buildable.keys()) - done
+                             if all(d in done for d in buildable[uid])))
+        if not sql and not ready:
+            raise PathwaysError("the dbt graph has nodes no round can build: "
+                                + ", ".join(sorted(set(buildable) - done)[:5]))
+        done.update(ready)
+        rounds.append(Round(tuple(sql), ready))
+    return rounds
 
 
 def target_path(project_root: Path) -> Path:

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 def spark_conf(settings: Settings) -> dict[str, str]:
-    """The Spark settings profiles.yml gives dbt's session, from ``settings``."""
+    """The Spark settings profiles.yml gives dbt's session, from ``settings``, and
+    Splink's jar, which profiles.yml cannot name (its path is the installed wheel's)."""
+    from splink.backends.spark import similarity_jar_location
+
     metastore = settings.spark_metastore_dir.resolve()
     return {
         "spark.master": settings.spark_master,
@@ -35,6 +38,9 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore.parent}",
+        # Splink's similarity functions (jaro_winkler) for the linkage step; the jar ships
+        # in the splink wheel, nothing is downloaded.
+        "spark.jars": similarity_jar_location(),
     }
 
 

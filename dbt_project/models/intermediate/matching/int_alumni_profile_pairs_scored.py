@@ -64,8 +64,11 @@ def model(dbt, session):
                 or prior_for_pool(model_path, pool_rows) != previous_prior:
             # A first build, frequencies not frozen with the model, or the pool crossed
             # a step of the prior: every pair is scored, against every kept feature row.
-            scored = score_pairs(alumni, None, None, model_path, connection=con,
-                                 profile_rows=features_rel.to_arrow_table())
+            if dbt.config.get("scoring_engine") == "spark":
+                scored = _score_on_spark(alumni, features_rel.to_arrow_table(), model_path)
+            else:
+                scored = score_pairs(alumni, None, None, model_path, connection=con,
+                                     profile_rows=features_rel.to_arrow_table())
             pairs = scored.pairs
         else:
             changed_alumni = alumni_rel.filter(f"_ingested_at > '{since}'").project(
@@ -99,6 +102,18 @@ def model(dbt, session):
         field = SCHEMA.field(name)
         table = table.append_column(field, pa.repeat(pa.scalar(value, field.type), n))
     return table.sort_by([("alumni_id", "ascending"), ("profile_id", "ascending")])
+
+
+def _score_on_spark(alumni, profile_rows, model_path):
+    """Every pair scored with Splink's SparkAPI on the build's SparkSession: a Spark
+    build runs this model between two dbt commands (pathways.spark.python_steps sets
+    ``scoring_engine``), and the same pairs come out as on DuckDB."""
+    from pyspark.sql import SparkSession
+
+    from matching.spark_predict import score_pairs_spark
+
+    spark = SparkSession.getActiveSession()
+    return score_pairs_spark(spark, alumni, None, None, model_path, profile_rows=profile_rows)
 
 
 def needed_profile_rows(session, features_rel, model_path, changed_alumni_features, since):

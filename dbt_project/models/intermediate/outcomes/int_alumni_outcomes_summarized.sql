@@ -116,11 +116,11 @@ current_employers as (
 
     select
         alumni_key,
-        arg_max(employer_name, started_on) as current_employer,
-        arg_max(city, started_on) as current_job_city,
-        arg_max(state, started_on) as current_job_state
+        {{ arg_max('employer_name', ['started_on', 'position_id']) }} as current_employer,
+        {{ arg_max('city', ['started_on', 'position_id']) }} as current_job_city,
+        {{ arg_max('state', ['started_on', 'position_id']) }} as current_job_state
     from positions
-    where is_current
+    where is_current and started_on is not null
     group by alumni_key
 
 ),
@@ -131,8 +131,13 @@ import_summary as (
         alumni_key,
         bool_or(outcome = 'employed') as import_says_employed,
         bool_or(outcome = 'further_education') as import_says_further_education,
-        arg_max(outcome, coalesce(reported_on, started_on))
-        filter (where source_system = 'first_destination_survey') as survey_outcome
+        {{ arg_max('outcome', ['coalesce(reported_on, started_on)', '_file_sha256',
+                               '_source_row']) }}
+        filter (
+            where
+            source_system = 'first_destination_survey'
+            and coalesce(reported_on, started_on) is not null
+        ) as survey_outcome
     from imports
     group by alumni_key
 
@@ -190,7 +195,8 @@ window_surveys as (
 
     select
         nace_windows.alumni_key,
-        arg_max(imports.outcome, imports.reported_on) as survey_outcome
+        {{ arg_max('imports.outcome', ['imports.reported_on', 'imports._file_sha256',
+                                       'imports._source_row']) }} as survey_outcome
     from nace_windows
     inner join imports
         on nace_windows.alumni_key = imports.alumni_key
@@ -241,10 +247,10 @@ horizon_days as (
         links.institution_id,
         links.student_id,
         horizons.horizon,
-        (links.graduation_date + to_months(horizons.months))::date as horizon_day
+        {{ add_months('links.graduation_date', 'horizons.months') }} as horizon_day
     from links
     cross join horizons
-    where links.graduation_date + to_months(horizons.months) <= {{ as_of_date() }}
+    where {{ add_months('links.graduation_date', 'horizons.months') }} <= {{ as_of_date() }}
 
 ),
 
@@ -279,7 +285,7 @@ horizon_enrollments as (
         nsc.record_type = 'enrollment'
         and nsc.is_after_graduation
         and nsc.enrollment_begin <= horizon_days.horizon_day
-        and nsc.enrollment_end >= horizon_days.horizon_day - to_months(3)
+        and nsc.enrollment_end >= {{ add_months('horizon_days.horizon_day', -3) }}
 
 ),
 

@@ -146,7 +146,7 @@ clustered as (
     select
         a.*,
         min(b.position_id) as cluster_id,
-        string_agg(distinct b.source_system, ', ' order by b.source_system) as confirmed_by
+        {{ sorted_distinct_list('b.source_system', "', '") }} as confirmed_by
     from after_graduation as a
     inner join after_graduation as b
         on
@@ -154,7 +154,7 @@ clustered as (
             and (
                 a.position_id = b.position_id
                 or a.employer_key = b.employer_key
-                and abs(date_diff('month', a.started_on, b.started_on)) <= 2
+                and abs({{ dbt.datediff('a.started_on', 'b.started_on', 'month') }}) <= 2
             )
     group by all
 

@@ -4,7 +4,8 @@
         unique_key=['institution_id', 'refresh_id'],
         on_schema_change='append_new_columns',
         full_refresh=false,
-        tags=['every_refresh']
+        tags=['every_refresh'],
+        pre_hook="{{ prepare_perturbed_count() }}"
     )
 }}
 -- Match quality per institution and refresh: breadth (share found), confidence
@@ -126,7 +127,7 @@ breadth as (
         count(*) filter (where is_profile_found) as n_found,
         sum(record_key) filter (where is_profile_found) as key_found,
         avg(match_probability) as mean_match_probability,
-        quantile_cont(match_probability, 0.1) as p10_match_probability,
+        {{ quantile_cont('match_probability', 0.1) }} as p10_match_probability,
         median(match_probability) as median_match_probability,
         count(*) filter (where match_probability >= 0.99) as n_very_high,
         sum(record_key) filter (where match_probability >= 0.99) as key_very_high,

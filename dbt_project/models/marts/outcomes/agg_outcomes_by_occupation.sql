@@ -1,3 +1,4 @@
+{{ config(pre_hook="{{ prepare_perturbed_count() }}") }}
 -- Shareable aggregate: alumni by the detailed occupation (SOC 2018) of their current job,
 -- per institution, program (CIP), degree level and graduation cohort, plus an all-cohorts
 -- row (graduation_year null). Each alumnus counts once, in the occupation of their current

@@ -1,3 +1,4 @@
+{{ config(pre_hook="{{ prepare_perturbed_count() }}") }}
 -- Shareable outcome rates per institution, program, degree level and cohort, plus an
 -- all-cohorts row (graduation_year null) per program and degree level.
 --
@@ -92,9 +93,9 @@ institutions as (
     {%- endfor %}
         median(months_to_first_job) as median_months_to_first_job,
         min(in_field_basis) as in_field_basis,
-        quantile_cont(modelled_annual_earnings, 0.25) as modelled_earnings_p25,
-        quantile_cont(modelled_annual_earnings, 0.5) as modelled_earnings_median,
-        quantile_cont(modelled_annual_earnings, 0.75) as modelled_earnings_p75,
+        {{ quantile_cont('modelled_annual_earnings', 0.25) }} as modelled_earnings_p25,
+        {{ quantile_cont('modelled_annual_earnings', 0.5) }} as modelled_earnings_median,
+        {{ quantile_cont('modelled_annual_earnings', 0.75) }} as modelled_earnings_p75,
         min(oews_release) as oews_release,
         min(nace_window_end) as first_nace_window_end,
         max(nace_window_end) as last_nace_window_end

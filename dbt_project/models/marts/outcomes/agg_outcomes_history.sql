@@ -4,7 +4,8 @@
         unique_key=['institution_id', 'refresh_id'],
         on_schema_change='append_new_columns',
         full_refresh=false,
-        tags=['every_refresh']
+        tags=['every_refresh'],
+        pre_hook="{{ prepare_perturbed_count() }}"
     )
 }}
 -- Headline outcomes per institution at each published refresh: a time series. Rows of
