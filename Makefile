@@ -30,7 +30,7 @@ demo: install ## generate demo data, run a full refresh, print the summary
 	$(BIN)/pathways refresh --landing $(DEMO_DIR)
 	$(BIN)/pathways match evaluate --truth $(DEMO_DIR)
 
-test: install lint pytest ## lint (ruff, sqlfluff) and run all tests (unit, dbt, end-to-end)
+test: install lint pytest test-spark ## lint (ruff, sqlfluff) and run all tests (unit, dbt, end-to-end, Spark)
 
 lint: install
 	$(BIN)/ruff check .
@@ -48,9 +48,9 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## install Debian's chromium for the browser tests (needs root or sudo)
 
-# The Spark tests (marker `spark`, left out of `make test` for CI's time budget): each module in
-# its own process, because a JVM keeps the jars of its first SparkSession.
-test-spark: install jdk ## the Spark engine's tests: staging equivalence with DuckDB, Splink on Spark
+# The Spark tests (marker `spark`, run by `make test` after the others): each module in its own
+# process, because a JVM keeps the jars of its first SparkSession.
+test-spark: install jdk ## the Spark engine's tests: the whole build equals DuckDB's, Splink on Spark
 	$(BIN)/pytest -m spark tests/test_spark_linkage.py
 	$(BIN)/pytest -m spark tests/test_spark_equivalence.py
 
