@@ -57,11 +57,11 @@ class SparkBuild:
         return success
 
     def build(self, *, on_step: Callable[[str], None] | None = None) -> bool:
-        """Build the whole project on Spark: dbt builds every SQL model, seed, snapshot
-        and test whose inputs exist, then the Python models whose inputs are all built run
-        (pathways.spark.python_steps), and so on until nothing is left. Stops at the first
-        dbt command that fails (a failed error-severity test or model: what dbt skipped
-        stays unbuilt, nothing downstream of it runs). Whether everything passed."""
+        """Build the whole project on Spark: dbt builds every SQL model, seed and data
+        test (SPARK_RESOURCE_TYPES) whose inputs exist, then the Python models whose inputs
+        are built run (pathways.spark.python_steps), and so on until nothing is left.
+        Stops at the first dbt command that fails (a failed error-severity test or model:
+        what dbt skipped stays unbuilt, nothing downstream of it runs). Whether all passed."""
         if not self.dbt(["parse"]):
             return False
         manifest = json.loads((target_path(self.settings.project_root)
