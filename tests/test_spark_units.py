@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ import pytest
 from pathways.core.db import connect_build, connect_scratch
 from pathways.core.errors import ConfigError
 from pathways.core.settings import Settings
-from pathways.spark.build import lake_tables
+from pathways.spark.build import build_rounds, lake_tables
 from pathways.spark.lake import land_tables
+from pathways.spark.python_steps import python_models
 from pathways.warehouse.refresh import run_refresh
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,3 +83,63 @@ def test_the_lake_holds_each_table_s_rows_and_skips_tables_not_loaded_yet(tmp_pa
                            f"read_parquet('{lake}/raw/profiles/*.parquet')").fetchone()
     assert rows[0] == 5 and rows[1] == "name 4"
     assert str(rows[2]).startswith("2026-01-02")
+
+
+def _node(kind: str, *depends_on: str, language: str = "sql") -> dict:
+    return {"resource_type": kind, "language": language,
+            "depends_on": {"nodes": list(depends_on)}}
+
+
+def test_a_spark_build_runs_dbt_until_a_python_model_and_the_python_model_before_its_users():
+    manifest = {"nodes": {
+        "seed.p.codes": _node("seed"),
+        "model.p.stg": _node("model", "seed.p.codes"),
+        "model.p.py": _node("model", "model.p.stg", language="python"),
+        "test.p.stg_key": _node("test", "model.p.stg"),
+        "model.p.mart": _node("model", "model.p.py", "model.p.stg"),
+        "test.p.mart_key": _node("test", "model.p.mart"),
+    }}
+    rounds = build_rounds(manifest, {"model.p.py"})
+    assert [(set(r.dbt_nodes), r.python_nodes) for r in rounds] == [
+        ({"seed.p.codes", "model.p.stg", "test.p.stg_key"}, ("model.p.py",)),
+        ({"model.p.mart", "test.p.mart_key"}, ()),
+    ]
+
+
+def test_a_spark_build_leaves_out_snapshots_and_everything_that_depends_on_them():
+    manifest = {"nodes": {
+        "model.p.stg": _node("model"),
+        "snapshot.p.snap": _node("snapshot", "model.p.stg"),
+        "test.p.snap_key": _node("test", "snapshot.p.snap"),
+        "model.p.history": _node("model", "snapshot.p.snap"),
+        "model.p.py": _node("model", "model.p.history", language="python"),
+    }}
+    rounds = build_rounds(manifest, {"model.p.py"})
+    assert [r.dbt_nodes for r in rounds] == [("model.p.stg",)]
+    assert all(not r.python_nodes for r in rounds)
+
+
+def test_the_whole_project_builds_in_rounds_that_cover_every_model_and_test_once():
+    """On the real graph (dbt parse on DuckDB, so no Spark): every model, seed and data test
+    not built on a snapshot is built exactly once, each node after all its inputs."""
+    from dbt.cli.main import dbtRunner
+
+    target = ROOT / "target" / "rounds_check"
+    result = dbtRunner().invoke(["parse", "--project-dir", str(ROOT), "--profiles-dir",
+                                 str(ROOT), "--target-path", str(target)])
+    assert result.success
+    manifest = json.loads((target / "manifest.json").read_text())
+    python = set(python_models(manifest, ROOT))
+    rounds = build_rounds(manifest, python)
+    order = [uid for r in rounds for uid in (*r.dbt_nodes, *r.python_nodes)]
+    assert len(order) == len(set(order))
+    assert python <= set(order)
+    position = {uid: i for i, uid in enumerate(order)}
+    for uid in order:
+        for parent in manifest["nodes"][uid]["depends_on"].get("nodes", []):
+            if parent in manifest["nodes"]:
+                assert position[parent] < position[uid], (uid, parent)
+    left_out = {uid for uid, n in manifest["nodes"].items()
+                if n["resource_type"] in ("model", "seed", "test")} - set(order)
+    assert all("snap" in uid for uid in left_out)
+    assert not any(manifest["nodes"][uid]["resource_type"] == "snapshot" for uid in order)
