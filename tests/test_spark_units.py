@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pathways.core.db import connect_build, connect_scratch
-from pathways.core.errors import ConfigError
+from pathways.core.errors import ConfigError, PathwaysError
 from pathways.core.settings import Settings
 from pathways.spark.build import build_rounds, lake_tables
 from pathways.spark.lake import land_tables
@@ -143,3 +143,14 @@ def test_the_whole_project_builds_in_rounds_that_cover_every_model_and_test_once
                 if n["resource_type"] in ("model", "seed", "test")} - set(order)
     assert all("snap" in uid for uid in left_out)
     assert not any(manifest["nodes"][uid]["resource_type"] == "snapshot" for uid in order)
+
+
+def test_a_python_step_may_read_only_the_inputs_the_manifest_lists_for_it(tmp_path):
+    from pathways.spark.python_steps import PythonModel, _Context
+
+    model = PythonModel("model.p.py", "py", tmp_path / "py.py", "intermediate.py", {},
+                        ("model.p.stg",))
+    relations = {"stg": "staging.stg", "other": "staging.other"}
+    context = _Context(model, relations, spark=None, con=connect_scratch())
+    with pytest.raises(PathwaysError, match="'other', which the manifest does not list"):
+        context.ref("other")

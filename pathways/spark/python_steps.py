@@ -86,12 +86,13 @@ class _Context:
                  spark: SparkSession, con: duckdb.DuckDBPyConnection) -> None:
         self.config = _Config(model.config)
         self.this = model.relation
-        self._relations, self._spark, self._con = relations, spark, con
+        self._inputs = {unique_id.rpartition(".")[2] for unique_id in model.depends_on}
+        self._model, self._relations, self._spark, self._con = model, relations, spark, con
 
     def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        if name not in self._relations:
-            raise PathwaysError(f"a Python model refers to {name!r}, which the manifest "
-                                "does not list among its inputs")
+        if name not in self._inputs or name not in self._relations:
+            raise PathwaysError(f"{self._model.path}: refers to {name!r}, which the "
+                                "manifest does not list among its inputs")
         return self._con.from_arrow(self._spark.table(self._relations[name]).toArrow())
 
 
