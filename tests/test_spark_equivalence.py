@@ -1,12 +1,14 @@
-"""The same landing built on DuckDB and on Spark gives the same tables, row for row.
+"""The same landing refreshed on DuckDB and on Spark gives the same tables, row for row.
 
-One small generated landing is refreshed on DuckDB as `pathways refresh` does; its source
-tables are landed as Parquet and the whole dbt project is built on the ``spark`` target
-(a local SparkSession, dbt-spark's session method) in this process, the Python models
-run between dbt's rounds (pathways.spark.build). The seeds, the staging layer, every mart
-and the accepted links are compared table by table: the same rows (as multisets), counts
-exact, floating-point values within 1e-9. The refresh's own id and time (on the history
-marts) are left out: they name the build, not its result.
+One small generated landing is refreshed twice as a data team would: `pathways refresh`
+(DuckDB) and `pathways refresh --target spark` (the whole project built and tested on a
+local SparkSession with dbt-spark's session method, the Python models run between dbt's
+rounds, the marts copied back and published), each with its own build area and published
+file. The two published files hold the same marts with the same column types; the seeds,
+the staging layer, every mart and the accepted links are compared table by table between
+the two builds (Spark's read from its own catalog afterwards): the same rows (as
+multisets), counts exact, floating-point values within 1e-9. The refresh's own id and time
+(on the history marts) are left out: they name the build, not its result.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from support import KEY, run_pathways
 
@@ -31,44 +34,57 @@ SEEDS = sorted(p.stem for p in (ROOT / "seeds").glob("*.csv"))
 MARTS = sorted(p.stem for p in (ROOT / "dbt_project" / "models" / "marts").rglob("*.sql"))
 RELATIONS = ([("staging", name) for name in STAGING] + [("reference", name) for name in SEEDS]
              + [("marts", name) for name in MARTS] + [("pii", "int_alumni_profiles_linked")])
-# Columns that name the build rather than its result.
-BUILD_COLUMNS = {"refresh_id", "refreshed_at"}
+# Columns that name the build or the ingest rather than their result: each engine's
+# refresh ingests the landing itself, so its ingest id and time are its own.
+BUILD_COLUMNS = {"refresh_id", "refreshed_at", "_ingest_id", "_ingested_at"}
 TOLERANCE = 1e-9
 # Relations a generated landing leaves empty (nobody has reviewed a match yet).
 EMPTY_BY_DESIGN = {("staging", "stg_ops__match_reviews")}
 
 
 @pytest.fixture(scope="module")
-def both_engines(tmp_path_factory):
-    """(DuckDB rows, Spark rows, whether the Spark build passed) per relation."""
+def refreshed(tmp_path_factory):
+    """The two refreshes' environments and the CLI's results (DuckDB, Spark, Spark again
+    with nothing new)."""
     pytest.importorskip("pyspark")
     root = tmp_path_factory.mktemp("spark_equivalence")
-    env = {**os.environ, "PATHWAYS_WAREHOUSE": str(root / "wh.duckdb"),
-           "PATHWAYS_API_KEYS": str(root / "keys.sqlite"), "PATHWAYS_PSEUDONYM_KEY": KEY,
-           "PATHWAYS_SPARK_MASTER": "local[2]", "PATHWAYS_THREADS": "2"}
+    env = {**os.environ, "PATHWAYS_API_KEYS": str(root / "keys.sqlite"),
+           "PATHWAYS_PSEUDONYM_KEY": KEY, "PATHWAYS_SPARK_MASTER": "local[2]",
+           "PATHWAYS_THREADS": "2"}
     landing = root / "landing"
     generated = run_pathways(["generate", "--out", str(landing), "--institutions", "2",
                               "--alumni", "120", "--profiles", "1200", "--seed", "5"],
                              env, root)
     assert generated.returncode == 0, generated.stderr
-    refreshed = run_pathways(["refresh", "--landing", str(landing)], env, root)
-    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    on_duckdb = env | {"PATHWAYS_WAREHOUSE": str(root / "duckdb" / "wh.duckdb")}
+    on_spark = env | {"PATHWAYS_WAREHOUSE": str(root / "spark" / "wh.duckdb")}
+    runs = [run_pathways(["refresh", "--landing", str(landing)], on_duckdb, root),
+            run_pathways(["refresh", "--landing", str(landing), "--target", "spark"],
+                         on_spark, root),
+            run_pathways(["refresh", "--landing", str(landing), "--target", "spark"],
+                         on_spark, root)]
+    return Settings.from_env(on_duckdb), Settings.from_env(on_spark), runs
 
-    from pathways.spark.build import spark_build
-    from pathways.spark.session import read_table
 
-    settings = Settings.from_env(env)
-    # The Python models run in this process and read the pseudonym key from its environment.
-    with pytest.MonkeyPatch.context() as patch, spark_build(settings) as build:
-        patch.setenv("PATHWAYS_PSEUDONYM_KEY", KEY)
-        passed = build.build()
-        on_spark = {relation: _rows(read_table(build.spark, ".".join(relation)).to_pylist())
+@pytest.fixture(scope="module")
+def both_engines(refreshed):
+    """(DuckDB rows, Spark rows) per relation: the DuckDB build area's, and Spark's own
+    tables read from the Spark build's catalog."""
+    duck, spark_settings, runs = refreshed
+    assert runs[1].returncode == 0, runs[1].stdout + runs[1].stderr
+    from pathways.spark.session import read_table, spark_session
+
+    spark = spark_session(spark_settings)
+    try:
+        on_spark = {relation: _rows(read_table(spark, ".".join(relation)).to_pylist())
                     for relation in RELATIONS}
-    with connect_build(settings.build_db, read_only=True) as con:
+    finally:
+        spark.stop()
+    with connect_build(duck.build_db, read_only=True) as con:
         on_duckdb = {relation: _rows(con.sql(
             f"select * from {relation[0]}.{relation[1]}").to_arrow_table().to_pylist())
             for relation in RELATIONS}
-    return on_duckdb, on_spark, passed
+    return on_duckdb, on_spark
 
 
 def _value(value):
@@ -100,13 +116,36 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def test_the_whole_project_builds_and_passes_its_tests_on_spark(both_engines):
-    assert both_engines[2]
+def test_a_refresh_with_target_spark_builds_tests_and_publishes_the_warehouse(refreshed):
+    _, spark, runs = refreshed
+    assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
+    assert runs[1].returncode == 0, runs[1].stdout + runs[1].stderr
+    assert "published 9 marts" in runs[1].stdout
+    with duckdb.connect(str(spark.warehouse), read_only=True) as con:
+        run = con.execute("select status, step_seconds from ops.refresh_runs").fetchall()
+    assert len(run) == 1 and run[0][0] == "succeeded" and "spark_build" in run[0][1]
+
+
+def test_the_published_files_of_both_engines_hold_the_same_marts_and_column_types(refreshed):
+    duck, spark, _ = refreshed
+    columns = ("select table_name, column_name, data_type from duckdb_columns() "
+               "where schema_name = 'marts' order by all")
+    rows = {}
+    for engine, settings in (("duckdb", duck), ("spark", spark)):
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            rows[engine] = con.execute(columns).fetchall()
+    assert rows["duckdb"] and rows["duckdb"] == rows["spark"]
+
+
+def test_a_second_spark_refresh_with_nothing_new_builds_and_publishes_nothing(refreshed):
+    run = refreshed[2][2]
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "nothing new since refresh" in " ".join(run.stdout.split())
 
 
 @pytest.mark.parametrize("relation", RELATIONS, ids=".".join)
 def test_each_relation_holds_the_same_rows_on_spark_as_on_duckdb(both_engines, relation):
-    on_duckdb, on_spark, _ = both_engines
+    on_duckdb, on_spark = both_engines
     duck, spark = on_duckdb[relation], on_spark[relation]
     assert len(spark) == len(duck)
     if relation not in EMPTY_BY_DESIGN:

@@ -10,10 +10,11 @@ import pytest
 from pathways.core.db import connect_build, connect_scratch
 from pathways.core.errors import ConfigError, PathwaysError
 from pathways.core.settings import Settings
-from pathways.spark.build import build_rounds, lake_tables
+from pathways.spark.build import build_rounds
 from pathways.spark.lake import land_tables
 from pathways.spark.python_steps import python_models
 from pathways.warehouse.refresh import run_refresh
+from pathways.warehouse.spark_refresh import lake_tables, store_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,11 +52,33 @@ def test_an_unknown_engine_is_a_one_line_configuration_error(tmp_path):
         _settings(tmp_path, PATHWAYS_ENGINE="trino")
 
 
-def test_a_refresh_on_spark_is_refused_until_it_can_build_everything(tmp_path, config):
+def test_a_refresh_on_spark_without_java_is_refused_before_anything_is_ingested(
+        tmp_path, config, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
     settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
-    with pytest.raises(ConfigError, match="a refresh on Spark is not available yet"):
+    with pytest.raises(ConfigError, match="needs a Java runtime"):
         run_refresh(settings=settings, config=config)
     assert not settings.build_db.exists()
+
+
+def test_a_table_built_on_spark_replaces_the_build_area_s_and_history_keeps_past_refreshes(
+        tmp_path):
+    import pyarrow as pa
+
+    with connect_build(tmp_path / "build" / "b.duckdb") as con:
+        store_table(con, "marts", "dim_x", pa.table({"k": [1, 2]}))
+        store_table(con, "marts", "dim_x", pa.table({"k": [3]}))
+        assert con.execute("select k from marts.dim_x").fetchall() == [(3,)]
+        history = pa.table({"refresh_id": ["r1", "r2", "r2"], "n": [1, 2, 3]})
+        store_table(con, "marts", "agg_h", history, history_of="r1")
+        assert con.execute("select * from marts.agg_h").fetchall() == [("r1", 1)]
+        # Spark's history table also holds rows of a refresh that never published (r2);
+        # the build area takes only this refresh's rows, and replaces them when rerun.
+        rerun = pa.table({"refresh_id": ["r1", "r2", "r3", "r3"], "n": [9, 2, 4, 5]})
+        store_table(con, "marts", "agg_h", rerun, history_of="r3")
+        store_table(con, "marts", "agg_h", rerun, history_of="r3")
+        assert con.execute("select * from marts.agg_h order by all").fetchall() == [
+            ("r1", 1), ("r3", 4), ("r3", 5)]
 
 
 def test_every_ingested_source_is_landed_and_no_project_reference_file(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from pathways.cli._shared import (
     runtime,
 )
 from pathways.cli.delivery import print_summary
-from pathways.core.settings import Settings
+from pathways.core.settings import ENGINES, Settings
 
 
 def _print_results(results: list, as_json: bool) -> None:
@@ -154,6 +155,10 @@ def refresh(
     full: Annotated[bool, typer.Option(
         "--full", help="Rebuild every incremental model from all data (history is kept).")
     ] = False,
+    target: Annotated[str | None, typer.Option(
+        help="The engine to build on: duckdb or spark (default PATHWAYS_ENGINE, else "
+             "duckdb). The published warehouse is the same DuckDB file either way.")
+    ] = None,
 ) -> None:
     """Ingest new files, build and test everything in the build area, and publish the marts
     only when every model and error-severity test passed (write-audit-publish).
@@ -165,6 +170,12 @@ def refresh(
     from pathways.warehouse.refresh import run_refresh
 
     rt = runtime(ctx)
+    settings = rt.settings
+    if target is not None:
+        if target.lower() not in ENGINES:
+            raise typer.BadParameter(f"{target!r} is not one of {', '.join(ENGINES)}",
+                                     param_hint="--target")
+        settings = replace(settings, engine=target.lower())
     if landing is not None and not landing.is_dir():
         raise typer.BadParameter(f"landing folder {landing} does not exist",
                                  param_hint="--landing")
@@ -178,7 +189,7 @@ def refresh(
     with progress() as bar:
         task = bar.add_task("dbt build (models and tests)", total=None)
         result = run_refresh(
-            settings=rt.settings, config=rt.config, full=full,
+            settings=settings, config=rt.config, full=full,
             ingest=ingest if landing is not None else None,
             on_progress=lambda done, total: bar.update(task, completed=done, total=total))
     _print_refresh_and_summary(rt, result)

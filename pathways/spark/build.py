@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,16 +23,14 @@ from pathways.core.settings import Settings
 from pathways.spark.lake import LandedTable, land_tables
 from pathways.spark.python_steps import python_models, run_python_model
 from pathways.spark.session import spark_session
-from pathways.warehouse.changes import source_tables
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 # The dbt target of profiles.yml that builds on Spark.
 SPARK_TARGET = "spark"
-# The reference sources are the project's own Parquet files (their external_location):
-# nothing of theirs is landed.
-PROJECT_SOURCE_SCHEMAS = ("reference",)
+# dbt's events that end a node (LogModelResult, LogTestResult, LogSeedResult, ...).
+_RESULT_EVENT = ("Log", "Result")
 
 
 @dataclass
@@ -42,26 +40,49 @@ class SparkBuild:
     settings: Settings
     spark: SparkSession
     landed: list[LandedTable]
-    results: list[tuple[list[str], bool]] = field(default_factory=list)
+    # Each dbt command run: the command, whether it passed, and its run_results.json (the
+    # nodes it ran with their status and message; empty for ``parse``).
+    results: list[tuple[list[str], bool, dict[str, Any]]] = field(default_factory=list)
+    # dbt nodes and Python steps finished so far, and how many the build has.
+    done: int = 0
+    total: int = 0
 
-    def dbt(self, command: Sequence[str]) -> bool:
+    def dbt(self, command: Sequence[str],
+            on_node: Callable[[], None] | None = None) -> bool:
         """Run ``dbt <command>`` on the spark target in this process; whether it passed.
-        Its artifacts go to target/spark/ (the DuckDB build's stay in target/)."""
+        Its artifacts go to target/spark/ (the DuckDB build's stay in target/); its console
+        output is errors only (``--quiet``), its log goes to dbt.log as a DuckDB build's.
+        ``on_node()`` is called as each node finishes."""
         from dbt.cli.main import dbtRunner
 
         root = self.settings.project_root
-        arguments = [*command, "--target", SPARK_TARGET, "--project-dir", str(root),
-                     "--profiles-dir", str(root), "--target-path", str(target_path(root))]
-        success = bool(dbtRunner().invoke(arguments).success)
-        self.results.append((list(command), success))
+        target = target_path(root)
+        arguments = [*command, "--quiet", "--target", SPARK_TARGET, "--project-dir",
+                     str(root), "--profiles-dir", str(root), "--target-path", str(target)]
+        (target / "run_results.json").unlink(missing_ok=True)
+
+        def on_event(event: Any) -> None:
+            name = event.info.name
+            if on_node and name.startswith(_RESULT_EVENT[0]) and name.endswith(_RESULT_EVENT[1]):
+                on_node()
+
+        success = bool(dbtRunner(callbacks=[on_event]).invoke(arguments).success)
+        try:
+            run_results = json.loads((target / "run_results.json").read_text())
+        except (OSError, ValueError):
+            run_results = {}
+        self.results.append((list(command), success, run_results))
         return success
 
-    def build(self, *, on_step: Callable[[str], None] | None = None) -> bool:
+    def build(self, *, on_step: Callable[[str], None] | None = None,
+              on_progress: Callable[[int, int], None] | None = None) -> bool:
         """Build the whole project on Spark: dbt builds every SQL model, seed and data
         test (SPARK_RESOURCE_TYPES) whose inputs exist, then the Python models whose inputs
         are built run (pathways.spark.python_steps), and so on until nothing is left.
         Stops at the first dbt command that fails (a failed error-severity test or model:
-        what dbt skipped stays unbuilt, nothing downstream of it runs). Whether all passed."""
+        what dbt skipped stays unbuilt, nothing downstream of it runs). Whether all passed.
+        ``on_step(what)`` names each round and Python step as it starts;
+        ``on_progress(done, total)`` counts the nodes of the whole build as they finish."""
         if not self.dbt(["parse"]):
             return False
         manifest = json.loads((target_path(self.settings.project_root)
@@ -70,19 +91,34 @@ class SparkBuild:
         relations = {node["name"]: node["relation_name"]
                      for node in manifest["nodes"].values()
                      if node["resource_type"] in ("model", "seed", "snapshot")}
-        for plan in build_rounds(manifest, set(python)):
+        rounds = build_rounds(manifest, set(python))
+        self.done, self.total = 0, sum(len(r.dbt_nodes) + len(r.python_nodes) for r in rounds)
+
+        def node_done() -> None:
+            self.done += 1
+            if on_progress:
+                on_progress(self.done, self.total)
+
+        for plan in rounds:
             if plan.dbt_nodes:
                 names = [manifest["nodes"][uid]["name"] for uid in plan.dbt_nodes]
                 if on_step:
                     on_step(f"dbt build: {len(names)} nodes")
                 if not self.dbt(["build", "--select", *names, "--indirect-selection", "empty",
-                                 "--exclude-resource-type", "unit_test"]):
+                                 "--exclude-resource-type", "unit_test"], node_done):
                     return False
             for unique_id in plan.python_nodes:
                 model = python[unique_id]
                 if on_step:
                     on_step(f"python model {model.name}")
-                run_python_model(self.spark, model, relations)
+                try:
+                    run_python_model(self.spark, model, relations)
+                except Exception as exc:  # any error of the step is reported as its failure
+                    self.results.append((["python", model.name], False, {"results": [{
+                        "unique_id": unique_id, "status": "error",
+                        "message": f"{type(exc).__name__}: {exc}"}]}))
+                    return False
+                node_done()
         return True
 
 
@@ -144,19 +180,16 @@ def target_path(project_root: Path) -> Path:
     return project_root / "target" / "spark"
 
 
-def lake_tables(project_root: Path) -> list[tuple[str, str]]:
-    """The (schema, table) of every declared source that ingest loads into the build area."""
-    return [(t.schema, t.identifier) for t in source_tables(project_root)
-            if t.schema not in PROJECT_SOURCE_SCHEMAS]
-
-
 @contextlib.contextmanager
-def spark_build(settings: Settings) -> Iterator[SparkBuild]:
-    """Land the build area's source tables in the lake and start the session dbt and the
-    Python steps share. dbt reads its settings from the environment (profiles.yml's
-    env_var), so the settings' variables are set for the length of the block."""
-    landed = land_tables(settings.build_db, settings.lake_dir, lake_tables(settings.project_root))
-    env = settings.child_env() | settings.spark_env() | {
+def spark_build(settings: Settings, tables: Iterable[tuple[str, str]],
+                env_vars: Mapping[str, str] | None = None) -> Iterator[SparkBuild]:
+    """Land ``tables`` (schema, table: the source tables ingest loaded into the build
+    area) in the lake and start the session dbt and the Python steps share. dbt and the
+    Python models read their settings from the environment (profiles.yml's env_var, the
+    refresh id and pseudonym key among ``env_vars``), so the settings' variables are set
+    for the length of the block."""
+    landed = land_tables(settings.build_db, settings.lake_dir, tables)
+    env = settings.child_env() | settings.spark_env() | dict(env_vars or {}) | {
         "PATHWAYS_LAKE_TABLES": ",".join(f"{t.schema}.{t.table}" for t in landed)}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)

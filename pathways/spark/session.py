@@ -59,7 +59,11 @@ def spark_session(settings: Settings) -> SparkSession:
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_conf(settings).items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    # Errors only on the console: dbt-spark's every statement otherwise logs a warning
+    # ("Using an existing Spark session") that buries the refresh's own output.
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def read_table(spark: SparkSession, relation: str) -> pa.Table:

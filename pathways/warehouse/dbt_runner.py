@@ -138,24 +138,32 @@ class DbtProcess:
 
 
 def _outcome(returncode: int, tail: list[str], run_results: Path) -> DbtOutcome:
-    outcome = DbtOutcome(success=returncode == 0, log_tail=tail)
-    if run_results.exists():
-        results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
-        outcome.n_nodes = len(results)
-        for result in results:
-            unique_id, status = result["unique_id"], result.get("status")
-            is_test = unique_id.startswith(("test.", "unit_test."))
-            if is_test:
-                outcome.tests_passed += status == "pass"
-                outcome.tests_failed += status in ("fail", "error")
-                outcome.tests_warned += status == "warn"
-            if status == "skipped":
-                outcome.skipped.append(unique_id)
-            if status in ("error", "fail", "runtime error"):
-                outcome.failures.append((unique_id, result.get("message") or ""))
-                if is_test and result.get("relation_name"):
-                    outcome.failing_rows[unique_id] = result["relation_name"]
-    if not outcome.success and not outcome.failures:
-        outcome.failures.append(("dbt", "\n".join(tail[-10:]) or f"exit code {returncode}"))
-    return outcome
+    results = (json.loads(run_results.read_text(encoding="utf-8"))
+               if run_results.exists() else {})
+    return outcome_of_run(returncode == 0, results, tail, f"exit code {returncode}")
 
+
+def outcome_of_run(success: bool, run_results: dict, tail: list[str] | None = None,
+                   no_message: str = "dbt failed") -> DbtOutcome:
+    """What one dbt command did, from whether it succeeded, its run_results.json (as a
+    dict; empty when it wrote none) and the last lines of its log (``no_message`` stands
+    for a failure that left neither)."""
+    outcome = DbtOutcome(success=success, log_tail=list(tail or []))
+    results = run_results.get("results", [])
+    outcome.n_nodes = len(results)
+    for result in results:
+        unique_id, status = result["unique_id"], result.get("status")
+        is_test = unique_id.startswith(("test.", "unit_test."))
+        if is_test:
+            outcome.tests_passed += status == "pass"
+            outcome.tests_failed += status in ("fail", "error")
+            outcome.tests_warned += status == "warn"
+        if status == "skipped":
+            outcome.skipped.append(unique_id)
+        if status in ("error", "fail", "runtime error"):
+            outcome.failures.append((unique_id, result.get("message") or ""))
+            if is_test and result.get("relation_name"):
+                outcome.failing_rows[unique_id] = result["relation_name"]
+    if not outcome.success and not outcome.failures:
+        outcome.failures.append(("dbt", "\n".join(outcome.log_tail[-10:]) or no_message))
+    return outcome

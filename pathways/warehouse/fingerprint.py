@@ -29,11 +29,13 @@ PATTERNS = (
 )
 
 
-def build_fingerprint(root: Path, config_files: list[Path]) -> str:
-    """SHA-256 over the relative path and content of every input file, in a stable order."""
+def build_fingerprint(root: Path, config_files: list[Path], engine: str = "duckdb") -> str:
+    """SHA-256 over the engine that builds (a build area moved from DuckDB to Spark or
+    back is rebuilt whole on the new one) and the relative path and content of every input
+    file, in a stable order."""
     files = {path for pattern in PATTERNS for path in root.glob(pattern) if path.is_file()}
     files |= {path for path in config_files if path.is_file()}
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"engine={engine}\0".encode())
     for path in sorted(files, key=lambda p: p.as_posix()):
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")

@@ -32,7 +32,7 @@ import duckdb
 from pathways.core.build_area import dbt_target_dir, exclusive, is_busy
 from pathways.core.config import PathwaysConfig
 from pathways.core.db import connect_build, connect_published, table_exists
-from pathways.core.errors import ConfigError, PathwaysError, PrivacyViolation
+from pathways.core.errors import PathwaysError, PrivacyViolation
 from pathways.core.ops import ensure_ops_schema
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import (
@@ -262,13 +262,13 @@ def run_refresh(
     reference data or model changed since that build (pathways.warehouse.fingerprint): then
     everything but the history marts is rebuilt. ``settings.build_db`` is built,
     ``settings.warehouse`` published. BuildAreaBusy when another process uses the build
-    area. ConfigError when the settings choose the Spark engine, whose refresh is not
-    complete yet (docs/scaling.md: seeds and staging build on Spark, the rest does not)."""
-    if settings.engine != "duckdb":
-        raise ConfigError(
-            f"PATHWAYS_ENGINE={settings.engine}: a refresh on Spark is not available yet "
-            "(seeds and the staging layer build there; see docs/scaling.md); unset it to "
-            "refresh on DuckDB")
+    area. With ``settings.engine`` spark the build runs on Spark
+    (pathways.warehouse.spark_refresh): every model is rebuilt, a failed test publishes
+    nothing, and the published file is the same DuckDB file."""
+    if settings.engine == "spark":  # refused before anything is ingested
+        from pathways.warehouse.spark_refresh import check_spark_available
+
+        check_spark_available()
     with exclusive(settings.build_db, "refresh"):
         return _refresh(settings, config, full, ingest, on_progress)
 
@@ -279,7 +279,8 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
     build_db, warehouse = settings.build_db, settings.warehouse
     result = RefreshResult(new_run_id())
     fingerprint = build_fingerprint(settings.project_root,
-                                    [settings.config_file, settings.imports_file])
+                                    [settings.config_file, settings.imports_file],
+                                    settings.engine)
     with connect_build(build_db) as con:  # one connection until ingest needs the file
         _start(con, warehouse, result.run_id)
         con.execute("update ops.refresh_runs set build_fingerprint = ? where run_id = ?",
@@ -312,7 +313,7 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
 
     def start_build() -> None:
         nonlocal dbt
-        if dbt is None:
+        if dbt is None and settings.engine == "duckdb":
             dbt = DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id})
 
     try:
@@ -341,12 +342,23 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
                 _finish(con, result)
                 recorded = True
                 return result
-        if not result.full_rebuild:
-            command += incremental_build_arguments(result.changed_sources)
-        start_build()
-        assert dbt is not None
-        result.dbt = dbt.run(command, on_progress=on_progress)
-        step_done("dbt_build")
+        if settings.engine == "spark":
+            from pathways.warehouse.spark_refresh import build_on_spark
+
+            result.changed_sources = None  # a Spark build rebuilds every model
+            result.dbt = build_on_spark(settings, result.run_id, HISTORY_TABLES, on_progress)
+            step_done("spark_build")
+            if not result.dbt.success:
+                result.status, result.failed_step = "failed", "spark_build"
+                result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
+                return result
+        else:
+            if not result.full_rebuild:
+                command += incremental_build_arguments(result.changed_sources)
+            start_build()
+            assert dbt is not None
+            result.dbt = dbt.run(command, on_progress=on_progress)
+            step_done("dbt_build")
         if not result.dbt.success:
             attribution = _isolate_failures(settings, result, on_progress)
             step_done("isolate_failures")

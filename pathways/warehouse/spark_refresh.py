@@ -1,0 +1,122 @@
+"""A refresh's build on Spark (``pathways refresh --target spark``, PATHWAYS_ENGINE=spark).
+
+Ingest, the file ledger, source signatures, the ``unchanged`` check and publishing stay
+as on DuckDB (pathways.warehouse.refresh). Only the build moves: the source tables are
+landed as Parquet, the whole project is built and tested on Spark (pathways.spark.build),
+and only when every model and error-severity test passed are the marts, and the few
+restricted tables the build area's own readers use, copied from Spark into the build area.
+The DuckDB publish then runs unchanged, with both privacy gates, so analysts, exports and
+the API read the same published file whichever engine built it.
+
+What differs from a DuckDB refresh (docs/scaling.md): every model is rebuilt on each
+Spark build (plain Parquet tables take no delete+insert); a failed test publishes nothing
+(no per-institution isolation); snapshots are kept by DuckDB builds only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pathways.core.db import connect_build, quote_ident
+from pathways.core.errors import ConfigError
+from pathways.core.settings import Settings
+from pathways.warehouse.changes import source_tables
+from pathways.warehouse.dbt_runner import DbtOutcome, outcome_of_run
+from pathways.warehouse.publish import mart_models
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# The reference sources are the project's own Parquet files (their external_location):
+# nothing of theirs is landed.
+PROJECT_SOURCE_SCHEMAS = ("reference",)
+# Relations besides the marts that the build area's readers use after a build, copied
+# from Spark with them.
+BUILD_AREA_READS = (
+    ("staging", "stg_rosters__students"),  # publish's privacy gates, validation reports
+    ("staging", "stg_imports__records"),  # validation reports
+    ("reference", "cip_programs"),  # validation reports
+    ("reference", "us_states"),  # validation reports
+    ("pii", "int_free_text_redactions"),  # the refresh's redaction counts
+    ("pii", "int_alumni_profiles_matched"),  # match review (`pathways match`)
+    ("pii", "int_alumni_profiles_linked"),  # the accepted links
+)
+
+
+def lake_tables(project_root: Path) -> list[tuple[str, str]]:
+    """The (schema, table) of every declared source that ingest loads into the build area."""
+    return [(t.schema, t.identifier) for t in source_tables(project_root)
+            if t.schema not in PROJECT_SOURCE_SCHEMAS]
+
+
+def check_spark_available() -> None:
+    """ConfigError naming what to install when Spark cannot start here."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("PATHWAYS_ENGINE=spark needs pyspark and dbt-spark: "
+                          "pip install -e '.[spark]' (make install does)") from exc
+    if not shutil.which("java"):
+        raise ConfigError("PATHWAYS_ENGINE=spark needs a Java runtime (JDK 17) on PATH: "
+                          "make jdk installs Debian's openjdk-17-jre-headless")
+
+
+def build_on_spark(settings: Settings, run_id: str, history_tables: tuple[str, ...],
+                   on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
+    """Build and test the whole project on Spark for refresh ``run_id``; when it passed,
+    copy its marts and BUILD_AREA_READS into the build area (``history_tables``: the marts
+    that keep past refreshes, of which this run's rows are added). What the build did, as a
+    DuckDB build's outcome reads."""
+    check_spark_available()
+    from pathways.spark.build import spark_build, target_path
+    from pathways.spark.session import read_table
+
+    with spark_build(settings, lake_tables(settings.project_root),
+                     {"PATHWAYS_REFRESH_ID": run_id}) as build:
+        passed = build.build(on_progress=on_progress)
+        outcome = _outcome(build.results, passed)
+        if passed:
+            marts = sorted(mart_models(target_path(settings.project_root)) or ())
+            with connect_build(settings.build_db) as con:
+                for schema, table in [*(("marts", m) for m in marts), *BUILD_AREA_READS]:
+                    store_table(con, schema, table, read_table(build.spark, f"{schema}.{table}"),
+                                run_id if table in history_tables else None)
+    return outcome
+
+
+def _outcome(results: list, passed: bool) -> DbtOutcome:
+    outcome = DbtOutcome(success=passed)
+    for command, success, run_results in results:
+        if command[:1] != ["parse"] or not success:
+            outcome.absorb(outcome_of_run(success, run_results,
+                                          no_message=f"dbt {' '.join(command[:1])} failed"))
+    outcome.success = passed
+    return outcome
+
+
+def store_table(con, schema: str, table: str, rows: pa.Table,
+                history_of: str | None = None) -> None:
+    """Write ``rows`` (a table built on Spark) to ``schema.table`` of the build area,
+    replacing it; for a history mart (``history_of``: this refresh's id) only that
+    refresh's rows are replaced, the earlier refreshes' rows kept (the build area, not
+    Spark, keeps the history that was published)."""
+    relation = f"{quote_ident(schema)}.{quote_ident(table)}"
+    con.execute(f"create schema if not exists {quote_ident(schema)}")
+    con.register("_from_spark", rows)
+    try:
+        exists = con.execute("select count(*) from duckdb_tables() where schema_name = ? "
+                             "and table_name = ?", [schema, table]).fetchone()[0]
+        if history_of is None or not exists:
+            where = "" if history_of is None else "where refresh_id = ?"
+            con.execute(f"create or replace table {relation} as "
+                        f"select * from _from_spark {where}",
+                        [] if history_of is None else [history_of])
+        else:
+            con.execute(f"delete from {relation} where refresh_id = ?", [history_of])
+            con.execute(f"insert into {relation} by name select * from _from_spark "
+                        "where refresh_id = ?", [history_of])
+    finally:
+        con.unregister("_from_spark")
