@@ -350,7 +350,7 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
             step_done("spark_build")
             if not result.dbt.success:
                 result.status, result.failed_step = "failed", "spark_build"
-                result.message = "; ".join(node for node, _ in result.dbt.failures[:10])
+                result.message = _failure_message(result.dbt, Attribution())
                 return result
         else:
             if not result.full_rebuild:

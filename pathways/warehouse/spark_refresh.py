@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pathways.core.db import connect_build, quote_ident
+from pathways.core.db import connect_build, quote_ident, table_exists
 from pathways.core.errors import ConfigError
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import source_tables
@@ -107,9 +107,7 @@ def store_table(con, schema: str, table: str, rows: pa.Table,
     con.execute(f"create schema if not exists {quote_ident(schema)}")
     con.register("_from_spark", rows)
     try:
-        exists = con.execute("select count(*) from duckdb_tables() where schema_name = ? "
-                             "and table_name = ?", [schema, table]).fetchone()[0]
-        if history_of is None or not exists:
+        if history_of is None or not table_exists(con, schema, table):
             where = "" if history_of is None else "where refresh_id = ?"
             con.execute(f"create or replace table {relation} as "
                         f"select * from _from_spark {where}",
