@@ -14,7 +14,12 @@ from pathways.spark.build import build_rounds
 from pathways.spark.lake import land_tables
 from pathways.spark.python_steps import python_models
 from pathways.warehouse.refresh import run_refresh
-from pathways.warehouse.spark_refresh import lake_tables, store_table
+from pathways.warehouse.spark_refresh import (
+    BUILD_AREA_READS,
+    build_on_spark,
+    lake_tables,
+    store_table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +64,94 @@ def test_a_refresh_on_spark_without_java_is_refused_before_anything_is_ingested(
     with pytest.raises(ConfigError, match="needs a Java runtime"):
         run_refresh(settings=settings, config=config)
     assert not settings.build_db.exists()
+
+
+def test_a_spark_refresh_without_the_spark_engine_handed_in_is_refused_before_ingest(
+        tmp_path, config, monkeypatch):
+    monkeypatch.setattr("pathways.warehouse.refresh.check_spark_available", lambda: None)
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    with pytest.raises(ConfigError, match="cannot build on Spark"):
+        run_refresh(settings=settings, config=config)
+    assert not settings.build_db.exists()
+
+
+class _StandInBuild:
+    """A build on Spark as build_on_spark sees it, without Spark: its tables are Arrow."""
+
+    def __init__(self, artifacts: Path, passes: bool, tables: dict):
+        self.artifacts, self.passes, self.tables = artifacts, passes, tables
+        self.results: list = []
+        self.read_relations: list[str] = []
+
+    def build(self, *, on_progress=None) -> bool:
+        self.results.append((["build"], self.passes, {"results": [] if self.passes else [
+            {"unique_id": "test.pathways.not_null_fct_a_k", "status": "fail",
+             "message": "Got 1 result"}]}))
+        if on_progress:
+            on_progress(1, 1)
+        return self.passes
+
+    def read(self, relation: str):
+        self.read_relations.append(relation)
+        return self.tables[relation]
+
+
+def _stand_in_engine(tmp_path: Path, passes: bool):
+    import contextlib
+
+    import pyarrow as pa
+
+    artifacts = tmp_path / "target" / "spark"
+    artifacts.mkdir(parents=True)
+    (artifacts / "manifest.json").write_text(json.dumps({"nodes": {
+        "model.pathways.fct_a": {"resource_type": "model", "schema": "marts", "alias": "fct_a"},
+        "model.pathways.agg_match_quality": {"resource_type": "model", "schema": "marts",
+                                             "alias": "agg_match_quality"},
+        "model.pathways.stg_x": {"resource_type": "model", "schema": "staging",
+                                 "alias": "stg_x"}}}))
+    tables = {f"{s}.{t}": pa.table({"k": [1]}) for s, t in BUILD_AREA_READS}
+    tables["marts.fct_a"] = pa.table({"k": [1, 2]})
+    tables["marts.agg_match_quality"] = pa.table({"refresh_id": ["old", "r9"], "n": [1, 2]})
+    seen: dict = {}
+
+    @contextlib.contextmanager
+    def open_build(settings, lake, env_vars):
+        seen.update(lake=list(lake), env_vars=dict(env_vars))
+        seen["build"] = _StandInBuild(artifacts, passes, tables)
+        yield seen["build"]
+
+    return open_build, seen
+
+
+def test_a_passed_spark_build_copies_its_marts_and_the_build_area_s_reads_and_nothing_else(
+        tmp_path):
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    open_build, seen = _stand_in_engine(tmp_path, passes=True)
+    outcome = build_on_spark(settings, "r9", ("agg_match_quality",), open_build)
+    assert outcome.success
+    assert seen["env_vars"] == {"PATHWAYS_REFRESH_ID": "r9"}
+    assert ("raw", "profiles") in seen["lake"]
+    assert sorted(seen["build"].read_relations) == sorted(
+        ["marts.fct_a", "marts.agg_match_quality",
+         *(f"{s}.{t}" for s, t in BUILD_AREA_READS)])
+    with connect_build(settings.build_db) as con:
+        assert con.execute("select count(*) from marts.fct_a").fetchone() == (2,)
+        # a history mart takes only this refresh's rows from Spark
+        assert con.execute("select * from marts.agg_match_quality").fetchall() == [("r9", 2)]
+
+
+def test_a_failed_spark_build_copies_nothing_and_names_the_failed_test(tmp_path):
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    open_build, seen = _stand_in_engine(tmp_path, passes=False)
+    progress: list = []
+    outcome = build_on_spark(settings, "r9", (), open_build,
+                             on_progress=lambda done, total: progress.append((done, total)))
+    assert not outcome.success
+    assert progress == [(1, 1)]
+    assert seen["build"].read_relations == []
+    assert not settings.build_db.exists()
+    assert [uid for uid, _ in outcome.failures] == ["test.pathways.not_null_fct_a_k"]
+    assert outcome.tests_failed == 1
 
 
 def test_a_table_built_on_spark_replaces_the_build_area_s_and_history_keeps_past_refreshes(

@@ -149,6 +149,20 @@ def _local_key_warning() -> None:
                       f"(set {ENV_VAR} in production; see README)")
 
 
+def _spark_engine(settings: Settings):
+    """The Spark engine a refresh on Spark is handed (pathways.spark.build.spark_build),
+    None on DuckDB. Refused with a one-line message, before anything is ingested or
+    erased, when pyspark or Java is missing."""
+    if settings.engine != "spark":
+        return None
+    from pathways.warehouse.spark_refresh import check_spark_available
+
+    check_spark_available()
+    from pathways.spark.build import spark_build
+
+    return spark_build
+
+
 def refresh(
     ctx: typer.Context,
     landing: Annotated[Path | None, typer.Option(help="Ingest this landing folder first.")] = None,
@@ -176,6 +190,7 @@ def refresh(
             raise typer.BadParameter(f"{target!r} is not one of {', '.join(ENGINES)}",
                                      param_hint="--target")
         settings = replace(settings, engine=target.lower())
+    spark_build = _spark_engine(settings)
     if landing is not None and not landing.is_dir():
         raise typer.BadParameter(f"landing folder {landing} does not exist",
                                  param_hint="--landing")
@@ -191,7 +206,8 @@ def refresh(
         result = run_refresh(
             settings=settings, config=rt.config, full=full,
             ingest=ingest if landing is not None else None,
-            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+            spark_build=spark_build)
     _print_refresh_and_summary(rt, result)
 
 
@@ -270,6 +286,7 @@ def forget(
     from pathways.warehouse.erasure import forget_person
 
     rt = runtime(ctx)
+    spark_build = _spark_engine(rt.settings) if publish else None
     if publish:
         _local_key_warning()
     with progress() as bar:
@@ -277,7 +294,8 @@ def forget(
         forgotten = forget_person(
             rt.settings, rt.config, rt.imports, institution, student_id, reason,
             republish=publish,
-            on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+            spark_build=spark_build)
     out.print(f"erased {forgotten.rows_erased} rows of {institution} student {student_id!r} "
               f"from the build area: "
               + ", ".join(f"{t} {n}" for t, n in forgotten.counts.items() if n))

@@ -22,9 +22,10 @@ from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
 from pathways.spark.lake import LandedTable, land_tables
 from pathways.spark.python_steps import python_models, run_python_model
-from pathways.spark.session import spark_session
+from pathways.spark.session import read_table, spark_session
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
 
 # The dbt target of profiles.yml that builds on Spark.
@@ -43,9 +44,15 @@ class SparkBuild:
     # Each dbt command run: the command, whether it passed, and its run_results.json (the
     # nodes it ran with their status and message; empty for ``parse``).
     results: list[tuple[list[str], bool, dict[str, Any]]] = field(default_factory=list)
-    # dbt nodes and Python steps finished so far, and how many the build has.
-    done: int = 0
-    total: int = 0
+
+    @property
+    def artifacts(self) -> Path:
+        """The folder of the Spark build's dbt artifacts (manifest.json, run_results.json)."""
+        return target_path(self.settings.project_root)
+
+    def read(self, relation: str) -> pa.Table:
+        """A table the build made (``schema.table``), as Arrow."""
+        return read_table(self.spark, relation)
 
     def dbt(self, command: Sequence[str],
             on_node: Callable[[], None] | None = None) -> bool:
@@ -92,12 +99,13 @@ class SparkBuild:
                      for node in manifest["nodes"].values()
                      if node["resource_type"] in ("model", "seed", "snapshot")}
         rounds = build_rounds(manifest, set(python))
-        self.done, self.total = 0, sum(len(r.dbt_nodes) + len(r.python_nodes) for r in rounds)
+        done, total = 0, sum(len(r.dbt_nodes) + len(r.python_nodes) for r in rounds)
 
         def node_done() -> None:
-            self.done += 1
+            nonlocal done
+            done += 1
             if on_progress:
-                on_progress(self.done, self.total)
+                on_progress(done, total)
 
         for plan in rounds:
             if plan.dbt_nodes:

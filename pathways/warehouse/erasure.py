@@ -41,6 +41,7 @@ from pathways.core.ops import ensure_ops_schema
 from pathways.core.pseudonym import alumni_key, pseudonym_key
 from pathways.core.settings import Settings
 from pathways.warehouse.refresh import RefreshResult, run_refresh
+from pathways.warehouse.spark_refresh import OpenBuild
 
 
 def _delete(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list) -> int:
@@ -286,15 +287,18 @@ class Forgotten:
 def forget_person(settings: Settings, config: PathwaysConfig, imports: ImportsConfig,
                   institution_id: str, student_id: str, reason: str | None = None, *,
                   republish: bool = True,
-                  on_progress: Callable[[int, int], None] | None = None) -> Forgotten:
+                  on_progress: Callable[[int, int], None] | None = None,
+                  spark_build: OpenBuild | None = None) -> Forgotten:
     """Erase a student from the build area (``forget``) and, with ``republish``, rebuild
-    and publish at once so they leave the marts too."""
+    and publish at once so they leave the marts too (on Spark with ``spark_build``, as
+    run_refresh)."""
     if not settings.build_db.exists():
         raise NotBuiltYet(f"no build area at {settings.build_db}: nothing to erase yet")
     root = settings.project_root
     with exclusive(settings.build_db, "forget"):
         erased = forget(settings.build_db, config.get(institution_id), imports, student_id,
                         reason, scan=[root / "target", root / "logs"])
-        refreshed = (run_refresh(settings=settings, config=config, on_progress=on_progress)
+        refreshed = (run_refresh(settings=settings, config=config, on_progress=on_progress,
+                                  spark_build=spark_build)
                      if republish else None)
     return Forgotten(erased.rows, refreshed, erased.files, erased.delivered)

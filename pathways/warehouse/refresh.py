@@ -32,7 +32,7 @@ import duckdb
 from pathways.core.build_area import dbt_target_dir, exclusive, is_busy
 from pathways.core.config import PathwaysConfig
 from pathways.core.db import connect_build, connect_published, table_exists
-from pathways.core.errors import PathwaysError, PrivacyViolation
+from pathways.core.errors import ConfigError, PathwaysError, PrivacyViolation
 from pathways.core.ops import ensure_ops_schema
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import (
@@ -45,6 +45,7 @@ from pathways.warehouse.dbt_runner import DbtOutcome, DbtProcess
 from pathways.warehouse.fingerprint import build_fingerprint
 from pathways.warehouse.isolation import Attribution, attribute_failures, failed_test_name
 from pathways.warehouse.publish import CannotIsolate, mart_models, publish
+from pathways.warehouse.spark_refresh import OpenBuild, build_on_spark, check_spark_available
 
 # Incremental marts keyed by refresh: rows of refreshes that never published (and rows of
 # institutions a partial refresh held back) are removed before the next build, so history
@@ -250,6 +251,7 @@ def run_refresh(
     *, settings: Settings, config: PathwaysConfig, full: bool = False,
     ingest: Callable[[Callable[[], None]], bool] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    spark_build: OpenBuild | None = None,
 ) -> RefreshResult:
     """Ingest (``ingest(start_build)`` returns False when a file was refused, and calls
     ``start_build()`` once it finds a new file, so dbt parses the project while files
@@ -263,19 +265,22 @@ def run_refresh(
     everything but the history marts is rebuilt. ``settings.build_db`` is built,
     ``settings.warehouse`` published. BuildAreaBusy when another process uses the build
     area. With ``settings.engine`` spark the build runs on Spark
-    (pathways.warehouse.spark_refresh): every model is rebuilt, a failed test publishes
-    nothing, and the published file is the same DuckDB file."""
+    (pathways.warehouse.spark_refresh, the engine handed in as ``spark_build``): every
+    model is rebuilt, a failed test publishes nothing, and the published file is the same
+    DuckDB file."""
     if settings.engine == "spark":  # refused before anything is ingested
-        from pathways.warehouse.spark_refresh import check_spark_available
-
         check_spark_available()
+        if spark_build is None:
+            raise ConfigError("PATHWAYS_ENGINE=spark: this command cannot build on Spark "
+                              "(run `pathways refresh --target spark`)")
     with exclusive(settings.build_db, "refresh"):
-        return _refresh(settings, config, full, ingest, on_progress)
+        return _refresh(settings, config, full, ingest, on_progress, spark_build)
 
 
 def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
              ingest: Callable[[Callable[[], None]], bool] | None,
-             on_progress: Callable[[int, int], None] | None) -> RefreshResult:
+             on_progress: Callable[[int, int], None] | None,
+             spark_build: OpenBuild | None) -> RefreshResult:
     build_db, warehouse = settings.build_db, settings.warehouse
     result = RefreshResult(new_run_id())
     fingerprint = build_fingerprint(settings.project_root,
@@ -343,10 +348,10 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
                 recorded = True
                 return result
         if settings.engine == "spark":
-            from pathways.warehouse.spark_refresh import build_on_spark
-
+            assert spark_build is not None  # run_refresh refuses a Spark refresh without it
             result.changed_sources = None  # a Spark build rebuilds every model
-            result.dbt = build_on_spark(settings, result.run_id, HISTORY_TABLES, on_progress)
+            result.dbt = build_on_spark(settings, result.run_id, HISTORY_TABLES, spark_build,
+                                        on_progress)
             step_done("spark_build")
             if not result.dbt.success:
                 result.status, result.failed_step = "failed", "spark_build"

@@ -8,6 +8,10 @@ restricted tables the build area's own readers use, copied from Spark into the b
 The DuckDB publish then runs unchanged, with both privacy gates, so analysts, exports and
 the API read the same published file whichever engine built it.
 
+The warehouse does not import the Spark engine (pathways.spark): as ingest, it is handed
+in by the command line (``open_build``, pathways.spark.build.spark_build), so the warehouse
+and the engine each import only the core and the warehouse's change detection.
+
 What differs from a DuckDB refresh (docs/scaling.md): every model is rebuilt on each
 Spark build (plain Parquet tables take no delete+insert); a failed test publishes nothing
 (no per-institution isolation); snapshots are kept by DuckDB builds only.
@@ -16,9 +20,10 @@ Spark build (plain Parquet tables take no delete+insert); a failed test publishe
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pathways.core.db import connect_build, quote_ident, table_exists
 from pathways.core.errors import ConfigError
@@ -46,6 +51,32 @@ BUILD_AREA_READS = (
 )
 
 
+class EngineBuild(Protocol):
+    """What a refresh needs of a build on Spark (pathways.spark.build.SparkBuild)."""
+
+    # each dbt command or Python step run: (command, passed, its run_results)
+    results: list[tuple[list[str], bool, dict[str, Any]]]
+
+    @property
+    def artifacts(self) -> Path:
+        """The folder of the build's dbt artifacts (manifest.json)."""
+        ...
+
+    def build(self, *, on_progress: Callable[[int, int], None] | None = None) -> bool:
+        """Build and test the whole project; whether everything passed."""
+        ...
+
+    def read(self, relation: str) -> pa.Table:
+        """A table the build made (``schema.table``), as Arrow."""
+        ...
+
+
+# Opens a build on Spark: (settings, the source tables to land, environment variables for
+# dbt and the Python steps) -> a context manager of the build.
+OpenBuild = Callable[[Settings, Sequence[tuple[str, str]], Mapping[str, str]],
+                     AbstractContextManager[EngineBuild]]
+
+
 def lake_tables(project_root: Path) -> list[tuple[str, str]]:
     """The (schema, table) of every declared source that ingest loads into the build area."""
     return [(t.schema, t.identifier) for t in source_tables(project_root)
@@ -65,24 +96,21 @@ def check_spark_available() -> None:
 
 
 def build_on_spark(settings: Settings, run_id: str, history_tables: tuple[str, ...],
+                   open_build: OpenBuild,
                    on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
-    """Build and test the whole project on Spark for refresh ``run_id``; when it passed,
-    copy its marts and BUILD_AREA_READS into the build area (``history_tables``: the marts
-    that keep past refreshes, of which this run's rows are added). What the build did, as a
-    DuckDB build's outcome reads."""
-    check_spark_available()
-    from pathways.spark.build import spark_build, target_path
-    from pathways.spark.session import read_table
-
-    with spark_build(settings, lake_tables(settings.project_root),
-                     {"PATHWAYS_REFRESH_ID": run_id}) as build:
+    """Build and test the whole project on Spark (``open_build``) for refresh ``run_id``;
+    when it passed, copy its marts and BUILD_AREA_READS into the build area
+    (``history_tables``: the marts that keep past refreshes, of which this run's rows are
+    added). What the build did, as a DuckDB build's outcome reads."""
+    with open_build(settings, lake_tables(settings.project_root),
+                    {"PATHWAYS_REFRESH_ID": run_id}) as build:
         passed = build.build(on_progress=on_progress)
         outcome = _outcome(build.results, passed)
         if passed:
-            marts = sorted(mart_models(target_path(settings.project_root)) or ())
+            marts = sorted(mart_models(build.artifacts) or ())
             with connect_build(settings.build_db) as con:
                 for schema, table in [*(("marts", m) for m in marts), *BUILD_AREA_READS]:
-                    store_table(con, schema, table, read_table(build.spark, f"{schema}.{table}"),
+                    store_table(con, schema, table, build.read(f"{schema}.{table}"),
                                 run_id if table in history_tables else None)
     return outcome
 
