@@ -29,12 +29,13 @@
     with dozens of counts (agg_outcomes_by_program) then exhausts the driver's memory while
     planning; nor may a subquery stand inside a higher-order function. So the ptable (a few
     hundred rows) is read once per model, by the pre-hook prepare_perturbed_count, into a
-    session variable (an array of its rows, the modulus on each), and each count picks its
-    row from that array with filter(): the same row, the same perturbation.
+    session variable of the model's own (ptable_variable: an array of its rows, the modulus
+    on each), and each count picks its row from that array with filter(): the same row, the
+    same perturbation.
 #}
 {% macro spark__perturbed_count(count, cell_key) -%}
     ({{ count }} + coalesce(try_element_at(filter(
-        pathways_cell_key_ptable,
+        {{ ptable_variable() }},
         ptable -> {{ count }} >= ptable.min_count
             and {{ count }} <= coalesce(ptable.max_count, {{ count }})
             and coalesce({{ cell_key }}, 0) % ptable.modulus
@@ -58,12 +59,12 @@
     {%- set ptable = ref('dim_cell_key_perturbations') -%}
     {%- if execute -%}
         {%- do run_query(
-            "declare or replace variable pathways_cell_key_ptable array<struct<"
+            "declare or replace variable " ~ ptable_variable() ~ " array<struct<"
             ~ "min_count: int, max_count: int, min_cell_key: int, max_cell_key: int, "
             ~ "perturbation: int, modulus: int>>"
         ) -%}
         {%- do run_query(
-            "set variable pathways_cell_key_ptable = (select collect_list(named_struct("
+            "set variable " ~ ptable_variable() ~ " = (select collect_list(named_struct("
             ~ "'min_count', min_count, 'max_count', max_count, 'min_cell_key', min_cell_key, "
             ~ "'max_cell_key', max_cell_key, 'perturbation', perturbation, 'modulus', modulus)) "
             ~ "from (select *, max(max_cell_key) over () + 1 as modulus from "
@@ -89,4 +90,13 @@
     case
         when {{ base }} >= min_cell_size then round({{ numerator }} / {{ base }}, 4)
     end
+{%- endmacro %}
+
+{#
+    The session variable of the model being built: one per model, because dbt's threads
+    share the one SparkSession, and a model's pre-hook replacing a shared variable (NULL
+    until it is set) while another model reads it left that model's counts unperturbed.
+#}
+{% macro ptable_variable() -%}
+    pathways_cell_key_ptable_{{ this.identifier }}
 {%- endmacro %}
