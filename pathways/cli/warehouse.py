@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -22,6 +22,9 @@ from pathways.cli._shared import (
 )
 from pathways.cli.delivery import print_summary
 from pathways.core.settings import ENGINES, Settings
+
+if TYPE_CHECKING:
+    from pathways.warehouse.spark_refresh import OpenBuild
 
 
 def _print_results(results: list, as_json: bool) -> None:
@@ -149,7 +152,7 @@ def _local_key_warning() -> None:
                       f"(set {ENV_VAR} in production; see README)")
 
 
-def _spark_engine(settings: Settings):
+def _spark_engine(settings: Settings) -> OpenBuild | None:
     """The Spark engine a refresh on Spark is handed (pathways.spark.build.spark_build),
     None on DuckDB. Refused with a one-line message, before anything is ingested or
     erased, when pyspark or Java is missing."""

@@ -62,8 +62,7 @@ class SparkBuild:
         ``on_node()`` is called as each node finishes."""
         from dbt.cli.main import dbtRunner
 
-        root = self.settings.project_root
-        target = target_path(root)
+        root, target = self.settings.project_root, self.artifacts
         arguments = [*command, "--quiet", "--target", SPARK_TARGET, "--project-dir",
                      str(root), "--profiles-dir", str(root), "--target-path", str(target)]
         (target / "run_results.json").unlink(missing_ok=True)
@@ -92,8 +91,7 @@ class SparkBuild:
         ``on_progress(done, total)`` counts the nodes of the whole build as they finish."""
         if not self.dbt(["parse"]):
             return False
-        manifest = json.loads((target_path(self.settings.project_root)
-                               / "manifest.json").read_text())
+        manifest = json.loads((self.artifacts / "manifest.json").read_text())
         python = python_models(manifest, self.settings.project_root)
         relations = {node["name"]: node["relation_name"]
                      for node in manifest["nodes"].values()

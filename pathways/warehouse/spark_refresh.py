@@ -121,7 +121,6 @@ def _outcome(results: list, passed: bool) -> DbtOutcome:
         if command[:1] != ["parse"] or not success:
             outcome.absorb(outcome_of_run(success, run_results,
                                           no_message=f"dbt {' '.join(command[:1])} failed"))
-    outcome.success = passed
     return outcome
 
 
