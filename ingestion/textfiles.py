@@ -18,92 +18,25 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from ingestion.archives import NOT_READABLE, describe_content, read_delivered
 from ingestion.limits import CSV_FIELD_LIMIT, HEADER_SEARCH_LINES
 from ingestion.refused import FileRefused
 from pathways.core.config import FixedWidthField
+from pathways.core.text_encoding import (
+    BOMS,
+    detect_encoding,
+    encoding_family,
+    encoding_name,
+    line_of,
+    utf16_without_bom,
+)
 
 # Python's csv module refuses a value over 131,072 characters by raising mid-file; Pathways
 # reads values up to CSV_FIELD_LIMIT and quarantines rows with values over MAX_VALUE_CHARS.
 csv.field_size_limit(CSV_FIELD_LIMIT)
 
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252 (cp1252)",
-          "iso8859-1": "Latin-1 (ISO-8859-1)"}
 DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
-
-
-def _family(encoding: str) -> str:
-    """'utf-8' for utf-8-sig and UTF8, 'utf-16' for utf-16-le, 'cp1252' for windows-1252."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return encoding.lower()
-    for suffix in ("-sig", "-le", "-be"):
-        name = name.removesuffix(suffix)
-    return name
-
-
-def encoding_name(encoding: str) -> str:
-    """A person's name for an encoding: 'Windows-1252 (cp1252)', 'UTF-8'."""
-    family = _family(encoding)
-    return _NAMES.get(family, family)
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when the bytes are mostly-ASCII UTF-16 with no BOM (every
-    other byte NUL), else None."""
-    sample = data[:4000]
-    if len(sample) < 8:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
-
-
-def _line_of(data: bytes, position: int) -> int:
-    return data.count(b"\n", 0, position) + 1
-
-
-def detect_encoding(data: bytes) -> str:
-    """The encoding of ``data`` without configuration: a byte-order mark; UTF-16 without
-    one; UTF-8 when the bytes are valid UTF-8; Windows-1252 when they decode as it (the
-    encoding of nearly every US registrar export, and one statistical detectors confuse
-    with its Central European sibling cp1250 on short files); else charset-normalizer's
-    best guess. UnicodeError when nothing fits."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    utf16 = _utf16_without_bom(data)
-    if utf16:
-        return utf16
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if data.count(0) <= len(data) // 10:  # a few NUL bytes: damaged rows, not UTF-16
-        try:
-            data.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            pass
-    # UTF-16 and UTF-32 without a byte-order mark were ruled out above (their NUL pattern):
-    # charset-normalizer offers them for random bytes, which would decode to nonsense.
-    for guess in from_bytes(data[:200_000]):
-        if not guess.encoding.startswith(("utf_16", "utf_32")):
-            return guess.encoding
-    raise UnicodeError("no text encoding fits these bytes")
 
 
 @dataclass(frozen=True)
@@ -117,7 +50,7 @@ class DecodedText:
 
 def _configure_hint(encoding: str) -> str:
     return (f"If this institution's files are always {encoding_name(encoding)}, set "
-            f"encoding: {_family(encoding)} under its roster in config/institutions.yml.")
+            f"encoding: {encoding_family(encoding)} under its roster in config/institutions.yml.")
 
 
 def decode_bytes(data: bytes, path: Path | str, configured: str | None = None) -> DecodedText:
@@ -139,10 +72,10 @@ def decode_bytes(data: bytes, path: Path | str, configured: str | None = None) -
             warnings.append(f"the configured encoding {configured!r} is not one Pathways "
                             "knows; the file's encoding was detected instead.")
             configured = None
-    marked = next((name for bom, name in _BOMS if data.startswith(bom)), None)
-    encoding = marked or _utf16_without_bom(data)
+    marked = next((name for bom, name in BOMS if data.startswith(bom)), None)
+    encoding = marked or utf16_without_bom(data)
     if encoding:
-        if configured and _family(configured) != _family(encoding):
+        if configured and encoding_family(configured) != encoding_family(encoding):
             why = "it starts with a byte-order mark" if marked else "every other byte is 0"
             warnings.append(f"the file is {encoding_name(encoding)} ({why}), not "
                             f"{encoding_name(configured)} as configured; it was read as "
@@ -151,7 +84,7 @@ def decode_bytes(data: bytes, path: Path | str, configured: str | None = None) -
         try:
             data.decode(configured)
             encoding = configured
-            if _family(configured) not in ("utf-8", "utf-16") and not data.isascii():
+            if encoding_family(configured) not in ("utf-8", "utf-16") and not data.isascii():
                 try:
                     data.decode("utf-8")
                     encoding = "utf-8"
@@ -169,7 +102,7 @@ def decode_bytes(data: bytes, path: Path | str, configured: str | None = None) -
             if encoding:
                 warnings.append(
                     f"the file is not {encoding_name(configured)} as configured (line "
-                    f"{_line_of(data, exc.start)} holds a byte {encoding_name(configured)} "
+                    f"{line_of(data, exc.start)} holds a byte {encoding_name(configured)} "
                     f"does not use); it was read as {encoding_name(encoding)}. "
                     f"{_configure_hint(encoding)}")
     if encoding is None:
@@ -189,7 +122,7 @@ def _undecodable(data: bytes) -> str:
         data.decode("utf-8")
         line = None
     except UnicodeDecodeError as exc:
-        line = _line_of(data, exc.start)
+        line = line_of(data, exc.start)
     where = f" (line {line} is the first that cannot be read)" if line else ""
     return ("is not readable text in UTF-8, UTF-16 or Windows-1252" + where + ": save the "
             "roster as \"CSV UTF-8\" (Excel: Save As, CSV UTF-8) and send it again")

@@ -324,12 +324,66 @@ def test_classify_file_refuses_bad_input_naming_what_is_wrong(tmp_path, coder, c
     assert not (tmp_path / "out.csv").exists()
 
 
-def test_classify_file_refuses_text_that_is_not_utf8(tmp_path, coder):
-    source = _write(tmp_path / "in.csv", "title\r\nCafé Manager\r\n", "cp1252")
-    with pytest.raises(ClassifyError, match="not UTF-8 text: byte 0xe9 on line 2"):
+def _coded(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_survey_excel_saved_as_windows_1252_csv_is_read_and_the_encoding_reported(
+        tmp_path, coder):
+    source = _write(tmp_path / "in.csv", "title,employer\r\nRegistered Nurse,"
+                    "St. Mary\u2019s Hospital\r\nCafé Manager,Joe\r\n,\r\n", "cp1252")
+    summary = classify_file(source, tmp_path / "out.csv", coder)
+    rows = _coded(tmp_path / "out.csv")
+    assert summary.read_as == "Windows-1252 (cp1252)"
+    assert [r["employer"] for r in rows] == ["St. Mary\u2019s Hospital", "Joe", ""]
+    assert rows[0]["soc_code"] == "29-1141" and rows[1]["title"] == "Café Manager"
+    assert rows[2]["coding_method"] == "empty"  # a line of empty fields is still a row
+    utf16 = _write(tmp_path / "u16.csv", "\ufefftitle\tid\r\nCafé Manager\t7\r\n",
+                   "utf-16-le")  # Excel's "Unicode Text": UTF-16 with tabs
+    assert classify_file(utf16, tmp_path / "out.csv", coder).read_as == "UTF-16"
+    assert _coded(tmp_path / "out.csv")[0]["id"] == "7"
+
+
+def test_a_byte_order_mark_the_rest_of_the_file_breaks_is_refused_naming_the_line(
+        tmp_path, coder):
+    source = tmp_path / "in.csv"
+    source.write_bytes(b"\xef\xbb\xbftitle\r\nNurse\r\nSt. Mary\x92s\r\n")
+    with pytest.raises(ClassifyError, match="starts as UTF-8 text, but byte 0x92 on line 3"):
         classify_file(source, tmp_path / "out.csv", coder)
-    utf16 = _write(tmp_path / "u16.csv", "\ufefftitle\r\nCafé Manager\r\n", "utf-16-le")
-    classify_file(utf16, tmp_path / "out.csv", coder)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_excel_workbook_is_read_from_its_first_sheet(tmp_path, coder):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Response ID", "Job Title", "Employer", None])
+    sheet.append([101, "Sr. Accountant", "First Harbor Bank"])
+    sheet.append([None, None, None])  # an empty row of the sheet: formatting, not a row
+    sheet.append([102.0, "RN - ICU", None])
+    workbook.create_sheet("Notes").append(["title"])
+    workbook.save(tmp_path / "survey.xlsx")
+    summary = classify_file(tmp_path / "survey.xlsx", tmp_path / "out.csv", coder)
+    rows = _coded(tmp_path / "out.csv")
+    assert summary.read_as == "Excel workbook" and summary.rows == 2
+    assert [(r["Response ID"], r["soc_code"]) for r in rows] == [("101", "13-2011"),
+                                                                 ("102", "29-1141")]
+
+
+@pytest.mark.parametrize(("start", "message"), [
+    (b"%PDF-1.7\n", "is a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an old Excel workbook (.xls)"),
+    (b"PK\x03\x04\x14\x00", "is a ZIP archive, not an Excel workbook"),
+    (b"\x00\x01\x02\x00\x00\x00" * 20, "is not a text file"),
+])
+def test_files_that_are_neither_text_nor_a_workbook_are_refused_saying_what_they_are(
+        tmp_path, coder, start, message):
+    source = tmp_path / "in.csv"
+    source.write_bytes(start + b"\x00" * 64)
+    with pytest.raises(ClassifyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        classify_file(source, tmp_path / "out.csv", coder)
 
 
 def test_the_classify_command_reports_bad_input_without_a_traceback(tmp_path):
@@ -338,7 +392,13 @@ def test_the_classify_command_reports_bad_input_without_a_traceback(tmp_path):
                            str(tmp_path / "out.csv")], ENV, ROOT)
     assert result.returncode == 1  # bad input, as for a refused file
     assert "has no title column" in result.stderr and "Traceback" not in result.stderr
-    good = _write(tmp_path / "good.csv", "title\r\nRegistered Nurse\r\n")
+    broken = tmp_path / "broken.csv"  # a UTF-8 byte-order mark, then a Windows-1252 byte
+    broken.write_bytes(b"\xef\xbb\xbftitle\r\nSt. Mary\x92s\r\n")
+    result = run_pathways(["classify", "titles", "--input", str(broken), "--output",
+                           str(tmp_path / "out.csv")], ENV, ROOT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "byte 0x92 on line 2" in result.stderr
+    good = _write(tmp_path / "good.csv", "title\r\nRegistered Nurse\r\n", "cp1252")
     result = run_pathways(["classify", "titles", "--input", str(good), "--output",
                            str(tmp_path / "out.csv")], ENV, ROOT)
     assert result.returncode == 0, result.stderr

@@ -14,7 +14,8 @@ app = typer.Typer(help="Code free text to official classifications.", no_args_is
 
 @app.command("titles")
 def classify_titles(
-    input_file: Annotated[Path, typer.Option("--input", help="CSV with a `title` column "
+    input_file: Annotated[Path, typer.Option("--input", help="CSV (UTF-8, UTF-16 or "
+                                             "Windows-1252) or .xlsx with a `title` column "
                                              "(optional `employer` or `naics_sector`).")],
     output_file: Annotated[Path, typer.Option("--output", help="CSV to write: every input "
                                               "column plus the occupation columns.")],
@@ -32,4 +33,6 @@ def classify_titles(
               f"{summary.seconds:.1f} s: {summary.coded_share:.1%} to a detailed occupation "
               f"({methods})" + (f"; industry from column {summary.used_employer!r}"
                                 if summary.used_employer else ""))
+    if summary.read_as != "UTF-8":
+        out.print(f"read {input_file} as {summary.read_as}")
     out.print(f"wrote {summary.output}")

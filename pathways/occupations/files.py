@@ -1,15 +1,16 @@
 """Code the titles of a CSV file: what ``pathways classify titles`` does.
 
 Career offices run it on their own survey exports: a CSV with a ``title`` column (and,
-optionally, ``employer`` or ``naics_sector``). The output keeps every input row and column,
-in order, and adds OUTPUT_COLUMNS. Bad input is refused whole with a message naming the
-file, the row and what is wrong; nothing is written then.
+optionally, ``employer`` or ``naics_sector``), in whatever encoding Excel or the survey tool
+wrote it (UTF-8, UTF-16, Windows-1252), or the Excel workbook (.xlsx) itself. The output
+keeps every input row and column, in order, and adds OUTPUT_COLUMNS. Bad input is refused
+whole with a message naming the file, the row and what is wrong; nothing is written then.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
+import datetime
 import io
 import time
 from collections import Counter
@@ -20,6 +21,13 @@ import pyarrow as pa
 
 from pathways.core.errors import PathwaysError
 from pathways.core.spreadsheet import write_safe_csv
+from pathways.core.text_encoding import (
+    BOMS,
+    detect_encoding,
+    encoding_name,
+    line_of,
+    utf16_without_bom,
+)
 from pathways.occupations.coder import MIN_SCORE, OUTPUT_COLUMNS, TitleCoder
 from pathways.occupations.industry import sectors_of_employers
 
@@ -40,6 +48,7 @@ class ClassifySummary:
     output: Path
     methods: Counter = field(default_factory=Counter)
     used_employer: str | None = None
+    read_as: str = "UTF-8"  # the input's encoding, or WORKBOOK
 
     @property
     def coded_share(self) -> float:
@@ -48,21 +57,71 @@ class ClassifySummary:
         return coded / self.rows if self.rows else 0.0
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise ClassifyError(f"{path} is empty")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            return data.decode(encoding)
+# What a file that is not text starts with, and what to do instead of sending it.
+_NOT_TEXT = ((b"%PDF", "a PDF document: export the survey as CSV or Excel (.xlsx)"),
+             (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls): save it as .xlsx or CSV"),
+             (b"PK\x03\x04", "a ZIP archive, not an Excel workbook (.xlsx): send the CSV or "
+                             "the .xlsx itself"))
+XLSX_MEMBER = b"xl/workbook.xml"  # named in every .xlsx archive's directory
+WORKBOOK = "Excel workbook"  # read_as of an .xlsx input
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was read with (detected: UTF-8, UTF-16 or
+    Windows-1252, as Excel saves CSV; pathways.core.text_encoding)."""
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise ClassifyError(f"{path} is {what}")
+    if data.count(0) > len(data) // 10 and not utf16_without_bom(data) and not any(
+            data.startswith(bom) for bom, _ in BOMS):
+        raise ClassifyError(f"{path} is not a text file: save the survey as CSV or .xlsx")
     try:
-        return data.decode("utf-8")
+        encoding = detect_encoding(data)
+    except UnicodeError as error:
+        raise ClassifyError(f"{path} is not readable text in UTF-8, UTF-16 or Windows-1252: "
+                            "save it as 'CSV UTF-8'") from error
+    try:
+        return data.decode(encoding).lstrip("\ufeff"), encoding
     except UnicodeDecodeError as error:
-        row = data[:error.start].count(b"\n") + 1
+        # A byte-order mark promised an encoding the rest of the file does not keep.
+        skipped = len(data) - len(error.object)
+        row = line_of(data, error.start + skipped)
         raise ClassifyError(
-            f"{path} is not UTF-8 text: byte 0x{data[error.start]:02x} on line {row} "
-            "cannot be read (save the file as 'CSV UTF-8')") from error
+            f"{path} starts as {encoding_name(encoding)} text, but byte "
+            f"0x{error.object[error.start]:02x} on line {row} is not {encoding_name(encoding)}"
+            " (save the file as 'CSV UTF-8')") from error
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet cell as the text a CSV of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _workbook_rows(path: Path) -> list[list[str]]:
+    """The rows of an .xlsx workbook's first sheet, as text, trailing empty cells off."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged archive
+        raise ClassifyError(f"{path} is not a readable Excel workbook: {error}") from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            row = [_cell(value) for value in values]
+            while row and not row[-1].strip():
+                row.pop()
+            rows.append(row)
+        return rows
+    finally:
+        workbook.close()
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -73,21 +132,50 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def read_titles(path: Path) -> tuple[list[str], list[list[str]], int, int | None, int | None]:
-    """Header, rows, and the positions of the title, employer and sector columns."""
+@dataclass(frozen=True)
+class TitleTable:
+    """A survey file as read: its header, its rows (every one as long as the header), the
+    positions of its title, employer and sector columns, and how it was read."""
+
+    header: list[str]
+    rows: list[list[str]]
+    title: int
+    employer: int | None
+    sector: int | None
+    read_as: str  # "UTF-8", "Windows-1252 (cp1252)", ... or WORKBOOK
+
+
+def _raw_rows(path: Path) -> tuple[list[list[str]], str]:
     try:
-        text = _decode(path)
+        data = path.read_bytes()
     except OSError as error:
         raise ClassifyError(f"cannot read {path}: {error.strerror}") from error
+    if not data.strip():
+        raise ClassifyError(f"{path} is empty")
+    if data.startswith(b"PK\x03\x04") and XLSX_MEMBER in data[-65_536:]:
+        return _workbook_rows(path), WORKBOOK
+    text, encoding = _decode(path, data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise ClassifyError(f"{path} is empty") from None
+        return list(csv.reader(io.StringIO(text, newline=""), dialect)), encoding_name(encoding)
+    except csv.Error as error:
+        raise ClassifyError(f"{path} is not a CSV file a reader can split: {error}") from error
+
+
+def read_titles(path: Path) -> TitleTable:
+    """The survey file at ``path`` (CSV in any of the encodings Excel writes, or .xlsx)."""
+    raw, read_as = _raw_rows(path)
+    lines = iter(enumerate(raw))
+    header: list[str] = []
+    for _, row in lines:
+        if any(cell.strip() for cell in row):
+            header = row
+            break
+    if not header:
+        raise ClassifyError(f"{path} is empty")
     title = _column(header, TITLE_HEADERS)
     if title is None:
         raise ClassifyError(f"{path} has no title column (its columns: "
@@ -97,23 +185,30 @@ def read_titles(path: Path) -> tuple[list[str], list[list[str]], int, int | None
     if clash:
         raise ClassifyError(f"{path} already has column(s) {', '.join(clash)}, which the "
                             "output adds: rename them")
+    workbook = read_as == WORKBOOK
     rows = []
-    for number, row in enumerate(reader, start=1):
-        if not row:
+    for number, (_, row) in enumerate(lines, start=1):
+        # A blank line of a CSV is no row (a line of empty fields is one, coded "empty");
+        # an empty row of a sheet is formatting.
+        if not row or (workbook and not any(cell.strip() for cell in row)):
             continue
+        if workbook and len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))  # trailing empty cells
         if len(row) != len(header):
             raise ClassifyError(f"{path} row {number}: {len(row)} fields, the header has "
                                 f"{len(header)}")
         rows.append(row)
-    return header, rows, title, _column(header, EMPLOYER_HEADERS), _column(header,
-                                                                           SECTOR_HEADERS)
+    return TitleTable(header, rows, title, _column(header, EMPLOYER_HEADERS),
+                      _column(header, SECTOR_HEADERS), read_as)
 
 
 def classify_file(input_path: Path, output_path: Path,
                   coder: TitleCoder | None = None) -> ClassifySummary:
     """Code every row's title and write the input plus OUTPUT_COLUMNS to ``output_path``."""
     started = time.perf_counter()
-    header, rows, title, employer, sector = read_titles(input_path)
+    table = read_titles(input_path)
+    header, rows, title, employer, sector = (table.header, table.rows, table.title,
+                                             table.employer, table.sector)
     coder = coder or TitleCoder.load()
     titles = pa.array([row[title].strip() or None for row in rows], pa.string())
     used = None
@@ -135,7 +230,8 @@ def classify_file(input_path: Path, output_path: Path,
     methods = Counter(coded["coding_method"].to_pylist())
     return ClassifySummary(rows=len(rows), distinct_titles=len(set(titles.to_pylist())),
                            seconds=time.perf_counter() - started, output=output_path,
-                           methods=methods, used_employer=used)
+                           methods=methods, used_employer=used, read_as=table.read_as)
 
 
-__all__ = ["MIN_SCORE", "ClassifyError", "ClassifySummary", "classify_file", "read_titles"]
+__all__ = ["MIN_SCORE", "ClassifyError", "ClassifySummary", "TitleTable", "classify_file",
+           "read_titles"]
