@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from ingestion.limits import HEADER_SEARCH_LINES
 from ingestion.refused import FileRefused
 from ingestion.textfiles import Record, skipped_above
@@ -73,6 +71,10 @@ def read_xlsx(source: Path | bytes, accepts: Callable[[list[str]], bool],
               score: Callable[[list[str]], int]) -> WorkbookTable:
     """The roster table of a workbook: header and records of the first sheet whose first
     rows hold a header that ``accepts``; blank rows are skipped."""
+    # openpyxl is imported here, when a workbook arrives: every ingest imports this module,
+    # and openpyxl's import (about 80 ms) would be paid by every refresh.
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source,
                                  read_only=True, data_only=True)
