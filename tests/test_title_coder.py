@@ -375,7 +375,7 @@ def test_an_excel_workbook_is_read_from_its_first_sheet(tmp_path, coder):
 @pytest.mark.parametrize(("start", "message"), [
     (b"%PDF-1.7\n", "is a PDF document"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an old Excel workbook (.xls)"),
-    (b"PK\x03\x04\x14\x00", "is a ZIP archive, not an Excel workbook"),
+    (b"PK\x03\x04\x14\x00", "is a ZIP archive, not a readable Excel workbook"),
     (b"\x00\x01\x02\x00\x00\x00" * 20, "is not a text file"),
 ])
 def test_files_that_are_neither_text_nor_a_workbook_are_refused_saying_what_they_are(

@@ -13,6 +13,7 @@ import csv
 import datetime
 import io
 import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +61,9 @@ class ClassifySummary:
 # What a file that is not text starts with, and what to do instead of sending it.
 _NOT_TEXT = ((b"%PDF", "a PDF document: export the survey as CSV or Excel (.xlsx)"),
              (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls): save it as .xlsx or CSV"),
-             (b"PK\x03\x04", "a ZIP archive, not an Excel workbook (.xlsx): send the CSV or "
-                             "the .xlsx itself"))
-XLSX_MEMBER = b"xl/workbook.xml"  # named in every .xlsx archive's directory
+             (b"PK\x03\x04", "a ZIP archive, not a readable Excel workbook (.xlsx): send "
+                             "the CSV, or the .xlsx itself saved again from Excel"))
+XLSX_MEMBER = "xl/workbook.xml"  # in every .xlsx archive
 WORKBOOK = "Excel workbook"  # read_as of an .xlsx input
 
 
@@ -90,6 +91,15 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
             f"{path} starts as {encoding_name(encoding)} text, but byte "
             f"0x{error.object[error.start]:02x} on line {row} is not {encoding_name(encoding)}"
             " (save the file as 'CSV UTF-8')") from error
+
+
+def _is_workbook(data: bytes) -> bool:
+    """Whether a ZIP archive's bytes are an Excel workbook (it holds XLSX_MEMBER)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return XLSX_MEMBER in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
 
 
 def _cell(value: object) -> str:
@@ -152,7 +162,7 @@ def _raw_rows(path: Path) -> tuple[list[list[str]], str]:
         raise ClassifyError(f"cannot read {path}: {error.strerror}") from error
     if not data.strip():
         raise ClassifyError(f"{path} is empty")
-    if data.startswith(b"PK\x03\x04") and XLSX_MEMBER in data[-65_536:]:
+    if data.startswith(b"PK\x03\x04") and _is_workbook(data):
         return _workbook_rows(path), WORKBOOK
     text, encoding = _decode(path, data)
     try:
