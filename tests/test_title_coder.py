@@ -345,6 +345,19 @@ def test_a_survey_excel_saved_as_windows_1252_csv_is_read_and_the_encoding_repor
     assert _coded(tmp_path / "out.csv")[0]["id"] == "7"
 
 
+def test_the_title_and_employer_columns_can_be_named_when_a_survey_tool_numbers_them(
+        tmp_path, coder):
+    source = _write(tmp_path / "in.csv", "ResponseId,Q12,Q13\r\nR_1,Sr. Accountant,"
+                    "First Harbor Bank\r\nR_2,RN - ICU,Mercy Hospital\r\n")
+    summary = classify_file(source, tmp_path / "out.csv", coder, title_column="q12 ",
+                            employer_column="Q13")
+    assert [r["soc_code"] for r in _coded(tmp_path / "out.csv")] == ["13-2011", "29-1141"]
+    assert summary.used_employer == "Q13"
+    with pytest.raises(ClassifyError, match="has no column 'Q14' for the job titles "
+                                            r"\(its columns: ResponseId, Q12, Q13\)"):
+        classify_file(source, tmp_path / "out.csv", coder, title_column="Q14")
+
+
 def test_a_byte_order_mark_the_rest_of_the_file_breaks_is_refused_naming_the_line(
         tmp_path, coder):
     source = tmp_path / "in.csv"
@@ -398,9 +411,9 @@ def test_the_classify_command_reports_bad_input_without_a_traceback(tmp_path):
                            str(tmp_path / "out.csv")], ENV, ROOT)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "byte 0x92 on line 2" in result.stderr
-    good = _write(tmp_path / "good.csv", "title\r\nRegistered Nurse\r\n", "cp1252")
+    good = _write(tmp_path / "good.csv", "Q12\r\nRegistered Nurse\r\n", "cp1252")
     result = run_pathways(["classify", "titles", "--input", str(good), "--output",
-                           str(tmp_path / "out.csv")], ENV, ROOT)
+                           str(tmp_path / "out.csv"), "--title-column", "Q12"], ENV, ROOT)
     assert result.returncode == 0, result.stderr
     assert "coded 1 rows" in result.stdout and "29-1141" in (tmp_path / "out.csv").read_text(
         encoding="utf-8")

@@ -19,6 +19,13 @@ def classify_titles(
                                              "(optional `employer` or `naics_sector`).")],
     output_file: Annotated[Path, typer.Option("--output", help="CSV to write: every input "
                                               "column plus the occupation columns.")],
+    title_column: Annotated[str | None, typer.Option(
+        "--title-column", help="The job titles' column, when it is not called title, job "
+                               "title or position title (a survey's `Q12`).")] = None,
+    employer_column: Annotated[str | None, typer.Option(
+        "--employer-column", help="The employers' column, when it is not called employer "
+                                  "or company (the industry it names decides shared "
+                                  "titles).")] = None,
 ) -> None:
     """Code job titles to SOC 2018 detailed occupations (and O*NET-SOC codes).
 
@@ -27,7 +34,8 @@ def classify_titles(
     0.5) get no code; see README "Occupations" for the methods and their accuracy."""
     from pathways.occupations import classify_file
 
-    summary = classify_file(input_file, output_file)
+    summary = classify_file(input_file, output_file, title_column=title_column,
+                            employer_column=employer_column)
     methods = ", ".join(f"{method} {n:,}" for method, n in summary.methods.most_common())
     out.print(f"coded {summary.rows:,} rows ({summary.distinct_titles:,} distinct titles) in "
               f"{summary.seconds:.1f} s: {summary.coded_share:.1%} to a detailed occupation "

@@ -32,7 +32,7 @@ from pathways.core.text_encoding import (
 from pathways.occupations.coder import MIN_SCORE, OUTPUT_COLUMNS, TitleCoder
 from pathways.occupations.industry import sectors_of_employers
 
-TITLE_HEADERS = ("title", "job title", "job_title", "jobtitle")
+TITLE_HEADERS = ("title", "job title", "job_title", "jobtitle", "position title")
 EMPLOYER_HEADERS = ("employer", "employer name", "employer_name", "company")
 SECTOR_HEADERS = ("naics_sector",)
 
@@ -175,8 +175,21 @@ def _raw_rows(path: Path) -> tuple[list[list[str]], str]:
         raise ClassifyError(f"{path} is not a CSV file a reader can split: {error}") from error
 
 
-def read_titles(path: Path) -> TitleTable:
-    """The survey file at ``path`` (CSV in any of the encodings Excel writes, or .xlsx)."""
+def _named(path: Path, header: list[str], name: str, what: str) -> int:
+    """The position of the column the user named (case and surrounding spaces aside)."""
+    wanted = name.strip().lower()
+    for index, column in enumerate(header):
+        if column.strip().lower() == wanted:
+            return index
+    raise ClassifyError(f"{path} has no column {name!r} for the {what} (its columns: "
+                        f"{', '.join(header) or 'none'})")
+
+
+def read_titles(path: Path, title_column: str | None = None,
+                employer_column: str | None = None) -> TitleTable:
+    """The survey file at ``path`` (CSV in any of the encodings Excel writes, or .xlsx).
+    ``title_column`` and ``employer_column`` name the columns when the header does not use
+    one of the usual names (a survey tool's "Q12", "Position Title")."""
     raw, read_as = _raw_rows(path)
     lines = iter(enumerate(raw))
     header: list[str] = []
@@ -186,11 +199,12 @@ def read_titles(path: Path) -> TitleTable:
             break
     if not header:
         raise ClassifyError(f"{path} is empty")
-    title = _column(header, TITLE_HEADERS)
+    title = (_named(path, header, title_column, "job titles") if title_column
+             else _column(header, TITLE_HEADERS))
     if title is None:
         raise ClassifyError(f"{path} has no title column (its columns: "
                             f"{', '.join(header) or 'none'}); name the job titles' column "
-                            "`title`")
+                            "with --title-column, or call it `title`")
     clash = [name for name in header if name.strip().lower() in OUTPUT_COLUMNS]
     if clash:
         raise ClassifyError(f"{path} already has column(s) {', '.join(clash)}, which the "
@@ -208,15 +222,18 @@ def read_titles(path: Path) -> TitleTable:
             raise ClassifyError(f"{path} row {number}: {len(row)} fields, the header has "
                                 f"{len(header)}")
         rows.append(row)
-    return TitleTable(header, rows, title, _column(header, EMPLOYER_HEADERS),
-                      _column(header, SECTOR_HEADERS), read_as)
+    employer = (_named(path, header, employer_column, "employers") if employer_column
+                else _column(header, EMPLOYER_HEADERS))
+    return TitleTable(header, rows, title, employer, _column(header, SECTOR_HEADERS), read_as)
 
 
-def classify_file(input_path: Path, output_path: Path,
-                  coder: TitleCoder | None = None) -> ClassifySummary:
-    """Code every row's title and write the input plus OUTPUT_COLUMNS to ``output_path``."""
+def classify_file(input_path: Path, output_path: Path, coder: TitleCoder | None = None, *,
+                  title_column: str | None = None,
+                  employer_column: str | None = None) -> ClassifySummary:
+    """Code every row's title and write the input plus OUTPUT_COLUMNS to ``output_path``
+    (the columns as ``read_titles`` finds them)."""
     started = time.perf_counter()
-    table = read_titles(input_path)
+    table = read_titles(input_path, title_column, employer_column)
     header, rows, title, employer, sector = (table.header, table.rows, table.title,
                                              table.employer, table.sector)
     coder = coder or TitleCoder.load()
