@@ -191,9 +191,9 @@ def read_titles(path: Path, title_column: str | None = None,
     ``title_column`` and ``employer_column`` name the columns when the header does not use
     one of the usual names (a survey tool's "Q12", "Position Title")."""
     raw, read_as = _raw_rows(path)
-    lines = iter(enumerate(raw))
+    lines = iter(raw)
     header: list[str] = []
-    for _, row in lines:
+    for row in lines:
         if any(cell.strip() for cell in row):
             header = row
             break
@@ -211,7 +211,7 @@ def read_titles(path: Path, title_column: str | None = None,
                             "output adds: rename them")
     workbook = read_as == WORKBOOK
     rows = []
-    for number, (_, row) in enumerate(lines, start=1):
+    for number, row in enumerate(lines, start=1):
         # A blank line of a CSV is no row (a line of empty fields is one, coded "empty");
         # an empty row of a sheet is formatting.
         if not row or (workbook and not any(cell.strip() for cell in row)):
