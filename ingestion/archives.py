@@ -13,7 +13,6 @@ archive, or when its members would expand past the limits.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -34,9 +33,9 @@ from ingestion.limits import (
     MAX_EXPANSION_RATIO,
 )
 from ingestion.refused import FileRefused
+from pathways.core.text_encoding import ZIP_MAGICS
 
 GZIP_MAGIC = b"\x1f\x8b"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _CHUNK = 1 << 20
 _OTHER_ARCHIVES = (".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".bz2", ".xz")
 
@@ -147,35 +146,6 @@ class ExpansionGuard:
         self._thread.join()
 
 
-def describe_content(data: bytes) -> str:
-    """What the bytes are: 'text', 'workbook' (XLSX), 'zip', 'legacy_excel', 'pdf',
-    'document' (another office format), 'archive' (7z, rar, tar)."""
-    if data.startswith(_ZIP_MAGICS):
-        return _zip_kind(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "legacy_excel"
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith((b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"BZh", b"\xfd7zXZ")):
-        return "archive"
-    if len(data) > 262 and data[257:262] == b"ustar":
-        return "archive"
-    return "text"
-
-
-def _zip_kind(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile:
-        return "zip"
-    if "xl/workbook.xml" in names:
-        return "workbook"
-    if "[Content_Types].xml" in names or "mimetype" in names:
-        return "document"
-    return "zip"
-
-
 # What to tell the sender of a file that is not a roster Pathways can read.
 NOT_READABLE: dict[str, str] = {
     "legacy_excel": "is an Excel 97-2003 workbook (.xls), which Pathways does not read: save "
@@ -196,7 +166,7 @@ NOT_READABLE: dict[str, str] = {
 def is_zip_archive(path: Path) -> bool:
     """Whether ``path`` is a .zip of files (not an XLSX workbook, which is also a zip)."""
     with path.open("rb") as handle:
-        if not handle.read(4).startswith(_ZIP_MAGICS):
+        if not handle.read(4).startswith(ZIP_MAGICS):
             return False
     try:
         with zipfile.ZipFile(path) as archive:

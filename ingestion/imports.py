@@ -15,7 +15,7 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
-from ingestion.archives import describe_content, read_delivered
+from ingestion.archives import read_delivered
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.landing import IMPORT_PREFIX
 from ingestion.parsed import ParsedFile, RecordScreen, text_table
@@ -32,6 +32,7 @@ from ingestion.textfiles import (
 from ingestion.xlsx import read_xlsx
 from pathways.core.config import ImportSource
 from pathways.core.erasure_list import ErasureList
+from pathways.core.text_encoding import describe_content
 
 
 def parse_import(path: Path, source: ImportSource) -> ParsedFile:

@@ -15,7 +15,7 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 
-from ingestion.archives import describe_content, read_delivered
+from ingestion.archives import read_delivered
 from ingestion.dates import file_date_order, parse_date
 from ingestion.headers import map_headers, missing_required
 from ingestion.kind import ParseContext, SourceKind
@@ -43,6 +43,7 @@ from pathways.core.config import (
     RosterFormat,
 )
 from pathways.core.erasure_list import ErasureList
+from pathways.core.text_encoding import describe_content
 
 DATE_COLUMNS = ("date_of_birth", "graduation_date")
 ISO_COLUMNS = {column: f"_{column}_iso" for column in DATE_COLUMNS}

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingestion.archives import NOT_READABLE, describe_content, read_delivered
+from ingestion.archives import NOT_READABLE, read_delivered
 from ingestion.limits import CSV_FIELD_LIMIT, HEADER_SEARCH_LINES
 from ingestion.refused import FileRefused
 from pathways.core.config import FixedWidthField
 from pathways.core.text_encoding import (
     BOMS,
+    describe_content,
     detect_encoding,
     encoding_family,
     encoding_name,

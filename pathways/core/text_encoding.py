@@ -1,15 +1,19 @@
-"""What encoding a text file someone sent is in: the one reading every Pathways input uses.
+"""What a file someone sent is, and what encoding its text is in: the one reading every
+Pathways input uses.
 
 Rosters come from registrar systems and surveys from career offices' spreadsheets: UTF-8,
 UTF-8 or UTF-16 with a byte-order mark (Excel's "CSV UTF-8" and "Unicode Text"), UTF-16
 without one, and Windows-1252 (Excel's plain "CSV" on Windows, and nearly every US
 registrar export). ``detect_encoding`` tells them apart without configuration;
-``encoding_name`` names an encoding the way a person would.
+``encoding_name`` names an encoding the way a person would; ``describe_content`` says what
+bytes that are not text are (a workbook, a PDF, an archive).
 """
 
 from __future__ import annotations
 
 import codecs
+import io
+import zipfile
 
 from charset_normalizer import from_bytes
 
@@ -18,6 +22,7 @@ BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252 (cp1252)",
           "iso8859-1": "Latin-1 (ISO-8859-1)"}
 
@@ -54,6 +59,7 @@ def utf16_without_bom(data: bytes) -> str | None:
 
 
 def line_of(data: bytes, position: int) -> int:
+    """The line (from 1) holding byte ``position`` of ``data``."""
     return data.count(b"\n", 0, position) + 1
 
 
@@ -86,3 +92,32 @@ def detect_encoding(data: bytes) -> str:
         if not guess.encoding.startswith(("utf_16", "utf_32")):
             return guess.encoding
     raise UnicodeError("no text encoding fits these bytes")
+
+
+def describe_content(data: bytes) -> str:
+    """What the bytes are: 'text', 'workbook' (XLSX), 'zip', 'legacy_excel', 'pdf',
+    'document' (another office format), 'archive' (7z, rar, tar)."""
+    if data.startswith(ZIP_MAGICS):
+        return _zip_kind(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "legacy_excel"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith((b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"BZh", b"\xfd7zXZ")):
+        return "archive"
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "archive"
+    return "text"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile:
+        return "zip"
+    if "xl/workbook.xml" in names:
+        return "workbook"
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return "document"
+    return "zip"

@@ -13,7 +13,6 @@ import csv
 import datetime
 import io
 import time
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathways.core.errors import PathwaysError
 from pathways.core.spreadsheet import write_safe_csv
 from pathways.core.text_encoding import (
     BOMS,
+    describe_content,
     detect_encoding,
     encoding_name,
     line_of,
@@ -58,21 +58,22 @@ class ClassifySummary:
         return coded / self.rows if self.rows else 0.0
 
 
-# What a file that is not text starts with, and what to do instead of sending it.
-_NOT_TEXT = ((b"%PDF", "a PDF document: export the survey as CSV or Excel (.xlsx)"),
-             (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls): save it as .xlsx or CSV"),
-             (b"PK\x03\x04", "a ZIP archive, not a readable Excel workbook (.xlsx): send "
-                             "the CSV, or the .xlsx itself saved again from Excel"))
-XLSX_MEMBER = "xl/workbook.xml"  # in every .xlsx archive
+# What to tell a career office whose file is not text (pathways.core.text_encoding's kinds).
+_NOT_TEXT = {
+    "pdf": "a PDF document: export the survey as CSV or Excel (.xlsx)",
+    "legacy_excel": "an old Excel workbook (.xls): save it as .xlsx or CSV",
+    "zip": "a ZIP archive, not a readable Excel workbook (.xlsx): send the CSV, or the .xlsx "
+           "itself saved again from Excel",
+    "document": "an office document that is not an Excel workbook (.xlsx): send the survey "
+                "as CSV or .xlsx",
+    "archive": "an archive (7z, RAR, bzip2, xz or tar): send the CSV or .xlsx itself",
+}
 WORKBOOK = "Excel workbook"  # read_as of an .xlsx input
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read with (detected: UTF-8, UTF-16 or
     Windows-1252, as Excel saves CSV; pathways.core.text_encoding)."""
-    for magic, what in _NOT_TEXT:
-        if data.startswith(magic):
-            raise ClassifyError(f"{path} is {what}")
     if data.count(0) > len(data) // 10 and not utf16_without_bom(data) and not any(
             data.startswith(bom) for bom, _ in BOMS):
         raise ClassifyError(f"{path} is not a text file: save the survey as CSV or .xlsx")
@@ -91,15 +92,6 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
             f"{path} starts as {encoding_name(encoding)} text, but byte "
             f"0x{error.object[error.start]:02x} on line {row} is not {encoding_name(encoding)}"
             " (save the file as 'CSV UTF-8')") from error
-
-
-def _is_workbook(data: bytes) -> bool:
-    """Whether a ZIP archive's bytes are an Excel workbook (it holds XLSX_MEMBER)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return XLSX_MEMBER in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
 
 
 def _cell(value: object) -> str:
@@ -162,8 +154,11 @@ def _raw_rows(path: Path) -> tuple[list[list[str]], str]:
         raise ClassifyError(f"cannot read {path}: {error.strerror}") from error
     if not data.strip():
         raise ClassifyError(f"{path} is empty")
-    if data.startswith(b"PK\x03\x04") and _is_workbook(data):
+    kind = describe_content(data)
+    if kind == "workbook":
         return _workbook_rows(path), WORKBOOK
+    if kind != "text":
+        raise ClassifyError(f"{path} is {_NOT_TEXT[kind]}")
     text, encoding = _decode(path, data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
