@@ -8,8 +8,11 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import run_pathways
 
 from pathways.occupations import (
@@ -193,6 +196,48 @@ def test_the_embedding_model_loads_from_the_installed_package_without_a_download
     assert vectors.shape == (3, DIMENSIONS)
     assert abs(float(vectors[0] @ vectors[0]) - 1) < 1e-5
     assert float(vectors[0] @ vectors[2]) > 0.5
+
+
+def test_the_nearest_titles_by_meaning_are_the_exact_nearest_of_every_reference_key(
+        coder):
+    # faiss searches every key (no approximate index): the same keys, in the same order,
+    # as ranking the whole similarity matrix.
+    from pathways.occupations.embeddings import embed
+
+    queries = pa.array(["plumbing technician", "blockchain wizard", "night nurse",
+                        "chief happiness officer", "zorblax"])
+    similarity, nearest = coder.neighbours.nearest(queries, 10)
+    full = embed(coder.neighbours.model, queries) @ coder.neighbours.key_vectors.T
+    ranked = np.argsort(-full, axis=1, kind="stable")[:, :10]
+    np.testing.assert_allclose(similarity, np.take_along_axis(full, ranked, axis=1),
+                               atol=1e-5)
+    for row in range(len(queries)):  # ties may swap places, never change the set's values
+        assert np.allclose(np.sort(full[row, nearest[row]]), np.sort(full[row, ranked[row]]),
+                           atol=1e-5)
+
+
+_PIECES = st.sampled_from([
+    "Sr.", "Senior", "Jr", "Lead", "Registered Nurse", "Nurses", "Mgr", "Asst", "Admin",
+    "Assistant", "Software Engineer", "Engr", "II", "3", "Level 2", "(RN)", "(PT)",
+    "- ICU", "| Remote", ", Marketing", "Analyst", "@ Acme", "Night Shift", "Dept",
+    "Finance Department", "Café", "Cust Svc", "Rep", "/", "(open", "Technician", "at",
+    "Contract", "Per Diem", "Tech Support", "Secretaries", "  ", "I.T.", "Dev Ops"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_PIECES, min_size=0, max_size=6).map(" ".join), min_size=1,
+                max_size=12))
+def test_a_titles_look_up_forms_do_not_depend_on_the_other_titles_in_its_batch(titles):
+    # The normaliser writes out each distinct segment and word once for the whole batch:
+    # what a title gets must be what it gets alone.
+    batch = forms_of(pa.array(titles, pa.string()))
+    for row, title in enumerate(titles):
+        alone = forms_of(pa.array([title], pa.string()))
+        for name in batch.__dataclass_fields__:
+            assert getattr(batch, name)[row].as_py() == getattr(alone, name)[0].as_py(), (
+                title, name)
+    assert key_of(pa.array(titles)).to_pylist() == [
+        key_of(pa.array([t])).to_pylist()[0] for t in titles]
 
 
 def test_an_acronym_of_the_titles_own_words_or_of_employment_is_not_looked_up_alone():

@@ -46,7 +46,7 @@ from pathways.core.errors import PathwaysError
 from pathways.core.settings import Settings
 from pathways.occupations.embeddings import NeighbourModel
 from pathways.occupations.industry import INDUSTRY_FACTOR, SECTOR_GROUPS
-from pathways.occupations.normalize import Forms, as_array, forms_of, key_of
+from pathways.occupations.normalize import Forms, as_array, forms_of, key_of, squash
 from pathways.occupations.reference import Reference, title_entries
 from pathways.occupations.tokens import TokenModel
 
@@ -209,6 +209,8 @@ class TitleCoder:
                 if group in majors:
                     factors[row, majors.index(group)] = INDUSTRY_FACTOR
         self.industry_factors = factors  # last row: no sector
+        # The same per class, for weighing a posterior over detailed occupations.
+        self._class_factors = factors[:, self.occupations.major_index]
         self._major_matrix = np.zeros((len(self.occupations.soc),
                                        len(self.occupations.majors)))
         self._major_matrix[np.arange(len(self.occupations.soc)),
@@ -263,8 +265,7 @@ class TitleCoder:
         spacing are normalised once, and titles whose look-up forms are all the same
         ("Sr. Nurse - ICU", "SENIOR NURSE (ICU)") are decided once per sector."""
         titles, sectors = as_array(titles), as_array(sectors)
-        lowered = pc.utf8_trim_whitespace(pc.replace_substring_regex(
-            pc.utf8_lower(titles), pattern=r"\s+", replacement=" "))
+        lowered = squash(pc.utf8_lower(titles))
         by_spelling = pc.dictionary_encode(lowered)
         spelling = pc.fill_null(by_spelling.indices, -1).to_numpy()
         forms = forms_of(by_spelling.dictionary)
@@ -343,10 +344,10 @@ class TitleCoder:
             # reading of the whole title by the token model overrules it.
             bare = np.zeros(len(rows), dtype=bool)
             for name in ("head", "head_plain"):
-                one_word = pc.equal(pc.utf8_length(pc.replace_substring_regex(
-                    getattr(forms, name), pattern="[^ ]", replacement="")), 0)
+                one_word = pc.invert(pc.match_substring(
+                    pc.take(getattr(forms, name), pa.array(rows)), " "))
                 bare |= (method_form[rows] == name) & pc.fill_null(
-                    pc.take(one_word, pa.array(rows)), False).to_numpy(zero_copy_only=False)
+                    one_word, False).to_numpy(zero_copy_only=False)
             bar[bare] = 0.0
             checked = np.isfinite(bar) & ~undecide
             if checked.any():
@@ -395,39 +396,42 @@ class TitleCoder:
                          neighbours: bool = True
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The token model's best occupation and its score, and best major group and its
-        score, for each key under its sector's industry factors; each distinct (key,
-        sector) is scored once, a chunk at a time (never an n x classes matrix). With
-        ``neighbours``, averaged with the nearest reference titles' votes (unknown titles;
-        the check of matches found after dropping words uses the token model alone, as it
-        was tuned, and is run on many more titles)."""
-        combined = pc.binary_join_element_wise(
-            pc.fill_null(keys, ""), pc.cast(pa.array(sector_row), pa.string()), "\x1f")
-        position = pc.dictionary_encode(combined).indices.to_numpy()
-        _, first, back = np.unique(position, return_index=True, return_inverse=True)
-        unique_keys = pc.take(keys, pa.array(first))
-        unique_sectors = sector_row[first]
-        n = len(first)
+        score, for each key under its sector's industry factors. The models read only
+        the words, so each distinct key is scored once, a chunk at a time (never an n x
+        classes matrix), and each distinct (key, sector) then weighs that posterior by
+        its sector's factors. With ``neighbours``, averaged with the nearest reference
+        titles' votes (unknown titles; the check of matches found after dropping words
+        uses the token model alone, as it was tuned, is run on many more titles and
+        needs no major group: those come back as zeros)."""
+        encoded = pc.dictionary_encode(pc.fill_null(keys, ""))
+        unique_keys = encoded.dictionary
+        n_sectors = len(self.sectors) + 1
+        pairs, back = np.unique(encoded.indices.to_numpy().astype(np.int64) * n_sectors
+                                + sector_row, return_inverse=True)
+        # Sorted by key, then sector: each chunk of keys owns one run of pairs.
+        pair_key, pair_sector = pairs // n_sectors, pairs % n_sectors
+        n = len(pairs)
         best = np.zeros(n, dtype=np.int64)
         best_score = np.zeros(n)
         major_best = np.zeros(n, dtype=np.int64)
         major_score = np.zeros(n)
         temperature = None if neighbours else CHECK_TEMPERATURE
         for start, chunk in self.tokens.chunks(unique_keys, temperature):
-            stop = start + len(chunk)
-            rows = np.arange(len(chunk))
             if neighbours:
                 chunk *= TOKEN_MODEL_SHARE
-                for offset, near in self.neighbours.chunks(
-                        unique_keys.slice(start, len(chunk))):
-                    chunk[offset:offset + len(near)] += (1 - TOKEN_MODEL_SHARE) * near
-            chunk *= self.industry_factors[unique_sectors[start:stop]][
-                :, self.occupations.major_index]
-            chunk /= chunk.sum(axis=1, keepdims=True)
-            by_major = chunk @ self._major_matrix
-            major_best[start:stop] = by_major.argmax(axis=1)
-            major_score[start:stop] = by_major[rows, major_best[start:stop]]
-            best[start:stop] = chunk.argmax(axis=1)
-            best_score[start:stop] = chunk[rows, best[start:stop]]
+                chunk += (1 - TOKEN_MODEL_SHARE) * self.neighbours.posterior(
+                    unique_keys.slice(start, len(chunk)))
+            low, high = np.searchsorted(pair_key, [start, start + len(chunk)])
+            scored = chunk[pair_key[low:high] - start]
+            scored *= self._class_factors[pair_sector[low:high]]
+            scored /= scored.sum(axis=1, keepdims=True)
+            rows = np.arange(high - low)
+            best[low:high] = scored.argmax(axis=1)
+            best_score[low:high] = scored[rows, best[low:high]]
+            if neighbours:
+                by_major = scored @ self._major_matrix
+                major_best[low:high] = by_major.argmax(axis=1)
+                major_score[low:high] = by_major[rows, major_best[low:high]]
         return best[back], best_score[back], major_best[back], major_score[back]
 
     @staticmethod

@@ -10,7 +10,7 @@ reference title keys, each neighbour weighted by its cosine similarity to the po
 WordLlama (MIT) ships its weights and tokenizer inside the PyPI wheel (16 MB + 2 MB);
 ``load_model`` reads them from the installed package and never downloads. Embedding the
 60,000-odd reference keys takes about a second and is done once per coder; unknown titles
-are compared a chunk at a time (``CHUNK`` x keys similarities, never n x keys).
+are searched a chunk at a time, exactly (faiss, see NeighbourModel).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import faiss
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,7 +39,7 @@ SIMILARITY_POWER = 8.0
 # on the tuning split (seed 1): 0.6 and 0.7 cost more coverage than they gained accuracy.
 BACKGROUND_SIMILARITY = 0.5
 SIMILARITY_BAND = 0.2  # (1 - 0.2 / 1) ** 8 < 0.17: farther keys barely count
-CHUNK = 256  # queries compared at once: CHUNK x keys float32 similarities
+CHUNK = 2048  # queries searched at once (the coder passes the token model's chunks)
 BATCH = 1024  # texts tokenised at once by WordLlama
 DIMENSIONS = 128  # of the model's 256 (Matryoshka-trained: the first 128 keep nearly all)
 
@@ -106,8 +107,11 @@ def embed(model: WordLlamaInference, texts: pa.Array) -> np.ndarray:
 
 @dataclass
 class NeighbourModel:
-    """The reference keys' embeddings and, per key, its occupations (CSR, as the coder's
-    look-up): ``posterior`` turns a title's nearest keys into a distribution over classes."""
+    """The reference keys' embeddings, searched exactly by faiss (``IndexFlatIP``: every
+    key's inner product, blocked matrix products and a heap per query, about three times
+    what numpy's product and a threshold over the whole similarity matrix achieved), and,
+    per key, its occupations (CSR, as the coder's look-up): ``posterior`` turns a title's
+    nearest keys into a distribution over classes."""
 
     model: WordLlamaInference
     key_vectors: np.ndarray  # keys x dim, unit length
@@ -115,6 +119,7 @@ class NeighbourModel:
     classes: np.ndarray  # class of each entry
     share: np.ndarray  # each entry's share of its key's weight
     n_classes: int
+    index: faiss.IndexFlatIP
 
     @classmethod
     def fit(cls, keys: pa.Array, offsets: np.ndarray, classes: np.ndarray,
@@ -123,35 +128,37 @@ class NeighbourModel:
         model = model if model is not None else shared_model()
         key_of_entry = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         totals = np.bincount(key_of_entry, weights=weights, minlength=len(offsets) - 1)
-        return cls(model=model, key_vectors=embed_keys(model, keys), offsets=offsets,
+        vectors = np.ascontiguousarray(embed_keys(model, keys), dtype=np.float32)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(model=model, key_vectors=vectors, offsets=offsets,
                    classes=np.asarray(classes), share=weights / totals[key_of_entry],
-                   n_classes=n_classes)
+                   n_classes=n_classes, index=index)
 
     def chunks(self, queries: pa.Array) -> Iterator[tuple[int, np.ndarray]]:
         """(first row, CHUNK x classes posterior) over ``queries``."""
         for start in range(0, len(queries), CHUNK):
-            yield start, self._chunk(queries.slice(start, CHUNK))
+            yield start, self.posterior(queries.slice(start, CHUNK))
 
-    def _chunk(self, queries: pa.Array) -> np.ndarray:
+    def nearest(self, queries: pa.Array, k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+        """(similarity, key index) of each query's ``k`` nearest reference keys, most
+        similar first (index -1 past the last key)."""
+        return self.index.search(embed(self.model, queries), k)
+
+    def posterior(self, queries: pa.Array) -> np.ndarray:
+        """One row per query over classes (rows sum to 1); callers pass a chunk."""
         n = len(queries)
         out = np.zeros((n, self.n_classes))
         k = min(NEIGHBOURS, len(self.key_vectors))
         if n == 0 or k == 0:
             return out + 1.0 / self.n_classes
-        similarity = embed(self.model, queries) @ self.key_vectors.T
-        # The nearest keys without sorting every row: only keys within SIMILARITY_BAND of
-        # the row's best can be among the NEIGHBOURS that count (a key that much less
-        # similar weighs under a fifth of the best after the power), then the k best of
-        # those, by one sort of the few candidates.
-        best = similarity.max(axis=1)
-        row, key = np.nonzero(similarity >= (best - SIMILARITY_BAND)[:, None])
-        value = similarity[row, key]
-        order = np.lexsort((-value, row))
-        row, key, value = row[order], key[order], value[order]
-        first = np.searchsorted(row, np.arange(n))
-        rank = np.arange(len(row)) - first[row]
-        keep = rank < k
-        row, key, value = row[keep], key[keep], value[keep]
+        # Of the k nearest keys only those within SIMILARITY_BAND of the row's best
+        # count (a key that much less similar weighs under a fifth of the best after the
+        # power).
+        similarity, nearest = self.nearest(queries, k)
+        keep = (nearest >= 0) & (similarity >= similarity[:, :1] - SIMILARITY_BAND)
+        row = np.nonzero(keep)[0]
+        key, value = nearest[keep].astype(np.int64), similarity[keep].astype(np.float64)
         vote = np.maximum(value, 0.0) ** SIMILARITY_POWER
         starts, ends = self.offsets[key], self.offsets[key + 1]
         lengths = ends - starts

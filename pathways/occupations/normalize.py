@@ -22,6 +22,7 @@ Two steps:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,8 +108,21 @@ def _re(array: pa.Array, pattern: str, replacement: str) -> pa.Array:
     return pc.replace_substring_regex(array, pattern=pattern, replacement=replacement)
 
 
-def _squash(array: pa.Array) -> pa.Array:
-    return pc.utf8_trim_whitespace(_re(array, r"\s+", " "))
+def squash(array: pa.Array) -> pa.Array:
+    """Runs of whitespace made one space, ends trimmed. The pattern matches only what must
+    change (RE2's ``\\s`` is ASCII whitespace): ``\\s+`` would also replace every single
+    space by itself, three times slower over a pool's titles."""
+    return pc.utf8_trim_whitespace(_re(array, r"\s{2,}|[\t\n\f\r]", " "))
+
+
+def _only_where(array: pa.Array, mask: pa.Array, change: Callable[[pa.Array], pa.Array]
+                ) -> pa.Array:
+    """``change`` applied to the rows of ``mask`` only (a cheap literal test first spares
+    a regular-expression pass over rows it cannot alter)."""
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return array
+    return pc.replace_with_mask(array, mask, change(pc.filter(array, mask)))
 
 
 def as_array(values: pa.Array | pa.ChunkedArray | list) -> pa.Array:
@@ -132,34 +146,50 @@ def _ascii_lower(titles: pa.Array) -> pa.Array:
 def _map_tokens(text: pa.Array) -> pa.Array:
     """Each space-separated token written out (ABBREVIATIONS) and made singular."""
     tokens = pc.split_pattern(text, pattern=" ")
-    flat = pc.list_flatten(tokens)
+    # Each distinct token is written out once (a pool's millions of tokens are a few
+    # tens of thousands of words).
+    encoded = pc.dictionary_encode(pc.list_flatten(tokens))
+    words = encoded.dictionary
     abbreviations = pa.array(list(ABBREVIATIONS))
     expansions = pa.array(list(ABBREVIATIONS.values()))
-    index = pc.index_in(flat, value_set=abbreviations)
-    flat = pc.coalesce(pc.take(expansions, index), flat)
+    index = pc.index_in(words, value_set=abbreviations)
+    words = pc.coalesce(pc.take(expansions, index), words)
     # Singular: "nurses" -> "nurse", "secretaries" -> "secretary"; "analysis", "status",
     # "business" and short words stay as they are. Applied to reference and profile titles
     # alike, so an odd stem ("sale" from "sales") is the same on both sides.
-    flat = _re(flat, r"^(.{3,})ies$", r"\1y")
-    flat = _re(flat, r"^(.{2,}[^siu'])s$", r"\1")
+    words = _re(words, r"^(.{3,})ies$", r"\1y")
+    words = _re(words, r"^(.{2,}[^siu'])s$", r"\1")
+    flat = pc.take(words, encoded.indices)
     offsets = tokens.offsets
     rebuilt = pa.ListArray.from_arrays(offsets, flat, mask=pc.is_null(tokens))
     return pc.binary_join(rebuilt, " ")
 
 
+_ANY_CONTEXT_RULE = "|".join(f"(?:{pattern})" for pattern, _ in _CONTEXT_RULES)
+
+
+def _context_rules(text: pa.Array) -> pa.Array:
+    """_CONTEXT_RULES in order, on the few titles any of them matches (a title none
+    matches is left as it is by each in turn)."""
+    def apply(rows: pa.Array) -> pa.Array:
+        for pattern, replacement in _CONTEXT_RULES:
+            rows = _re(rows, pattern, replacement)
+        return rows
+    return _only_where(text, pc.match_substring_regex(text, _ANY_CONTEXT_RULE), apply)
+
+
 def _words(text: pa.Array) -> pa.Array:
     """Letters and digits only, single spaces."""
-    return _squash(_re(text, r"[^a-z0-9]+", " "))
+    # One space replaces each run of anything else, so only the ends need trimming.
+    return pc.utf8_trim_whitespace(_re(text, r"[^a-z0-9]+", " "))
 
 
 def key_of(titles: pa.Array) -> pa.Array:
     """The comparison key of each title (null when nothing is left)."""
     text = _ascii_lower(titles)
     text = _re(text, r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}", " ")
-    for pattern, replacement in _CONTEXT_RULES:
-        text = _re(text, pattern, replacement)
-    text = _map_tokens(_words(text))
-    text = _squash(text)
+    text = _context_rules(text)
+    text = _map_tokens(_words(text))  # single spaces already: tokens are never empty
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
@@ -185,13 +215,14 @@ def _strip_qualifiers(text: pa.Array) -> pa.Array:
     text = _re(text, rf"^(?:{leading}\s+)+", "")
     text = _re(text, rf"(?:\s+(?:{edge}|{_LEVEL}))+$", "")
     text = _re(text, r"^(?:level|grade|tier|band) \d+\s+", "")
-    return _squash(text)
+    # Single-spaced words in, words taken only from the ends: at most the ends to trim.
+    return pc.utf8_trim_whitespace(text)
 
 
 def _strip_seniority(text: pa.Array) -> pa.Array:
     text = _re(text, rf"^(?:(?:{_SENIORITY})\s+)+", "")
     text = _re(text, rf"(?:\s+(?:{_SENIORITY}))+$", "")
-    return _squash(text)
+    return pc.utf8_trim_whitespace(text)  # words taken only from the ends
 
 
 def _nonempty(array: pa.Array) -> pa.Array:
@@ -213,40 +244,48 @@ def forms_of(titles: pa.Array) -> Forms:
     parenthetical = pc.if_else(acronym, parenthetical, pa.scalar(None, pa.string()))
     text = _re(text, r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}", " ")
     text = _re(text, r"\([^)]*$", " ")  # an aside left open
-    for pattern, replacement in _CONTEXT_RULES:
-        text = _re(text, pattern, replacement)
-    segments = pc.split_pattern_regex(_squash(text), pattern=_SEPARATORS)
+    text = _context_rules(text)
+    segments = pc.split_pattern_regex(squash(text), pattern=_SEPARATORS)
     flat = pc.list_flatten(segments)
-    cleaned = _strip_qualifiers(_squash(_re(flat, r"[^a-z0-9]+", " ")))
     parent = pc.list_parent_indices(segments)
+    # Each distinct segment is cleaned and written out once: a pool's titles share their
+    # segments ("registered nurse", "night shift", "remote").
+    by_segment = pc.dictionary_encode(flat)
+    segment = by_segment.indices.to_numpy()
+    cleaned = _strip_qualifiers(_words(by_segment.dictionary))
+    drop = pc.or_(pc.equal(cleaned, ""), pc.match_substring_regex(cleaned, _QUALIFIER))
+    unit = pc.match_substring_regex(cleaned, rf"(?:^|\s)(?:{_UNITS})$")
+    # A segment's key is its words written out: the key of segments joined by a space is
+    # their keys joined by a space (pathways.occupations.normalize.key_of works per word).
+    segment_key = _map_tokens(cleaned)
     # A segment after the first that ends in a unit word names where the job is done, not
     # the job ("Registered Nurse - Cardiology Unit", "Analyst | Finance Dept").
     later = np.arange(len(flat)) > segments.offsets.to_numpy()[:-1][parent.to_numpy()]
-    department = pc.and_(pa.array(later),
-                         pc.match_substring_regex(cleaned, rf"(?:^|\s)(?:{_UNITS})$"))
-    keep = pc.invert(pc.or_(pc.or_(pc.equal(cleaned, ""), department),
-                            pc.match_substring_regex(cleaned, _QUALIFIER)))
-    kept_text = pc.filter(cleaned, keep)
-    kept_parent = pc.filter(parent, keep).to_numpy()
+    keep = ~(drop.to_numpy(zero_copy_only=False)[segment]
+             | (later & unit.to_numpy(zero_copy_only=False)[segment]))
+    kept_key = pc.take(segment_key, pa.array(segment[keep]))
+    kept_parent = parent.to_numpy()[keep]
     lengths = np.bincount(kept_parent, minlength=len(titles))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    kept = pa.ListArray.from_arrays(pa.array(offsets), kept_text)
-    first = _nth(kept_text, offsets, lengths, 0)
-    second = _nth(kept_text, offsets, lengths, 1)
-    full = pc.binary_join(kept, " ")
-    reordered = pc.binary_join_element_wise(second, first, " ")
+    kept = pa.ListArray.from_arrays(pa.array(offsets), kept_key)
+    first = _nth(kept_key, offsets, lengths, 0)
+    second = _nth(kept_key, offsets, lengths, 1)
+    full_key = _nonempty(pc.binary_join(kept, " "))
+    head_key = _nonempty(first)
 
     def key(array: pa.Array) -> pa.Array:
-        return _nonempty(_squash(_map_tokens(_words(array))))
+        return _nonempty(_map_tokens(_words(array)))
 
-    full_key, head_key = key(full), key(first)
     full_plain = _nonempty(_strip_seniority(full_key))
     acronym = key(parenthetical)
-    redundant = pc.or_kleene(pc.equal(acronym, _initials(full_key)),
-                             pc.equal(acronym, _initials(full_plain)))
+    # Initials only where there is an acronym to compare them with.
+    has_acronym = pc.is_valid(acronym)
+    redundant = pc.or_kleene(
+        pc.equal(acronym, _only_where(full_key, has_acronym, _initials)),
+        pc.equal(acronym, _only_where(full_plain, has_acronym, _initials)))
     return Forms(
         full=full_key,
-        reordered=key(reordered),
+        reordered=_nonempty(pc.binary_join_element_wise(second, first, " ")),
         head=head_key,
         full_plain=full_plain,
         head_plain=_nonempty(_strip_seniority(head_key)),
@@ -257,7 +296,7 @@ def forms_of(titles: pa.Array) -> Forms:
 
 def _initials(text: pa.Array) -> pa.Array:
     """The first letters of each title's words ("mine technician" -> "mt")."""
-    words = pc.split_pattern_regex(_squash(_re(text, r"[^a-z0-9]+", " ")), pattern=" ")
+    words = pc.split_pattern(_words(text), pattern=" ")
     first = pc.utf8_slice_codeunits(pc.list_flatten(words), 0, 1)
     rebuilt = pa.ListArray.from_arrays(words.offsets, first, mask=pc.is_null(words))
     return pc.binary_join(rebuilt, "")
