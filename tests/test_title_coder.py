@@ -216,6 +216,24 @@ def test_the_nearest_titles_by_meaning_are_the_exact_nearest_of_every_reference_
                            atol=1e-5)
 
 
+def test_titles_coded_on_several_threads_get_what_one_thread_gives(coder, monkeypatch):
+    # Small pieces and chunks, so the normaliser and both scoring paths really split the
+    # work across threads.
+    import pathways.occupations.coder as module
+
+    titles = ["Sr. Registered Nurse - ICU", "Chief Information Officer", "Plumbing Tech",
+              "Technician, Cardiac", "Blockchain Wizard", "Night Shift Cashier (PT)",
+              "Analyst, Marketing", "Zorblax", None, "Mgr, Cust Svc", "Engr II",
+              "Director, Resident", "Card Dealer", "Staff Accountant | Remote"] * 3
+    sectors = (["62", "52", None, "23", "51", "44", "54"] * 6)[:len(titles)]
+    monkeypatch.setattr(module, "WORKERS", 1)
+    alone = coder.code(titles, sectors)
+    monkeypatch.setattr(module, "WORKERS", 3)
+    monkeypatch.setattr(module, "FORMS_CHUNK", 4)
+    monkeypatch.setattr(module, "CHUNK", 3)
+    assert coder.code(titles, sectors).equals(alone)
+
+
 _PIECES = st.sampled_from([
     "Sr.", "Senior", "Jr", "Lead", "Registered Nurse", "Nurses", "Mgr", "Asst", "Admin",
     "Assistant", "Software Engineer", "Engr", "II", "3", "Level 2", "(RN)", "(PT)",

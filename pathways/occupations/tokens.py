@@ -117,7 +117,12 @@ class TokenModel:
         defaults to TEMPERATURE."""
         keys = pc.fill_null(keys, "")
         for start in range(0, len(keys), CHUNK):
-            yield start, self._chunk(keys.slice(start, CHUNK), temperature or TEMPERATURE)
+            yield start, self.score(keys.slice(start, CHUNK), temperature)
+
+    def score(self, keys: pa.Array, temperature: float | None = None) -> np.ndarray:
+        """The posterior of one chunk of keys (at most CHUNK: it is len(keys) x classes);
+        callers may score chunks on several threads (numpy and Arrow release the GIL)."""
+        return self._chunk(pc.fill_null(keys, ""), temperature or TEMPERATURE)
 
     def _chunk(self, keys: pa.Array, temperature: float) -> np.ndarray:
         rows, texts, weights = features(keys)
