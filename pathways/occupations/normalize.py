@@ -273,11 +273,8 @@ def forms_of(titles: pa.Array) -> Forms:
     full_key = _nonempty(pc.binary_join(kept, " "))
     head_key = _nonempty(first)
 
-    def key(array: pa.Array) -> pa.Array:
-        return _nonempty(_map_tokens(_words(array)))
-
     full_plain = _nonempty(_strip_seniority(full_key))
-    acronym = key(parenthetical)
+    acronym = _nonempty(_map_tokens(_words(parenthetical)))
     # Initials only where there is an acronym to compare them with.
     has_acronym = pc.is_valid(acronym)
     redundant = pc.or_kleene(
