@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,15 @@ from support import KEY, run_pathways
 
 from pathways.core.config import PathwaysConfig, load_config
 from pathways.core.settings import Settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands the tests run keep what they cache (the built title coder) in a folder of
+    this run's, never in the user's own cache (each xdist worker configures its own)."""
+    if not os.environ.get("PATHWAYS_CACHE_DIR"):
+        folder = tempfile.mkdtemp(prefix="pathways-test-cache-")
+        os.environ["PATHWAYS_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")

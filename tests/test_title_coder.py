@@ -480,3 +480,23 @@ def test_the_classify_command_reports_bad_input_without_a_traceback(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "coded 1 rows" in result.stdout and "29-1141" in (tmp_path / "out.csv").read_text(
         encoding="utf-8")
+
+
+def test_the_classify_command_keeps_its_built_coder_in_the_cache_folder_between_runs(
+        tmp_path):
+    source = _write(tmp_path / "in.csv", "title,employer\r\nSr. Software Engr II,Acme\r\n"
+                                         "RN - Night Shift,\r\n")
+    env = {**ENV, "PATHWAYS_CACHE_DIR": str(tmp_path / "cache")}
+    outputs = []
+    for run in ("first", "second"):
+        output = tmp_path / f"{run}.csv"
+        result = run_pathways(["classify", "titles", "--input", str(source), "--output",
+                               str(output)], env, ROOT)
+        assert result.returncode == 0, result.stderr
+        outputs.append(output.read_text(encoding="utf-8"))
+        [kept] = (tmp_path / "cache").glob("title_coder-*.pickle")
+        if run == "first":
+            built = kept.stat().st_ino
+    assert kept.stat().st_ino == built  # read back, not built and written again
+    assert outputs[0] == outputs[1] and "15-1252" in outputs[0] and "29-1141" in outputs[0]
+    assert oct((tmp_path / "cache").stat().st_mode & 0o777) == "0o700"

@@ -67,3 +67,23 @@ def test_an_unreadable_kept_coder_is_built_again(reference, tmp_path):
     coder = cached_coder(reference, None, tmp_path)
     assert _codes(coder)[0]["soc_code"]
     assert kept.stat().st_size > 1000
+
+
+def test_a_kept_coder_in_a_folder_others_may_write_to_is_not_read_but_built_again(
+        reference, tmp_path):
+    cached_coder(reference, None, tmp_path)
+    [kept] = tmp_path.glob("title_coder-*.pickle")
+    first = kept.stat().st_ino
+    tmp_path.chmod(0o777)  # anyone could have put a pickle here: unpickling runs code
+    coder = cached_coder(reference, None, tmp_path)
+    assert _codes(coder)[0]["soc_code"]
+    [rebuilt] = tmp_path.glob("title_coder-*.pickle")
+    assert rebuilt.stat().st_ino != first  # written again, not read
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_a_coder(reference, tmp_path):
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    coder = cached_coder(reference, None, blocked / "cache")
+    assert _codes(coder)[0]["soc_code"]
+    assert blocked.read_text() == "not a folder"

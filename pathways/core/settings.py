@@ -20,12 +20,14 @@ them as arguments. Nothing below the entry points reads the environment for a pa
 | ``PATHWAYS_SPARK_WAREHOUSE`` | where Spark writes its tables | build/spark/warehouse |
 | ``PATHWAYS_SPARK_METASTORE`` | the Spark catalog's (Derby) metastore | build/spark/metastore_db |
 | ``PATHWAYS_LAKE`` | the raw and ops tables as Parquet, which Spark reads as sources | build/lake |
+| ``PATHWAYS_CACHE_DIR`` | what commands keep between runs (the title coder) | ~/.cache/pathways |
 | ``PATHWAYS_PAUSE_AT`` | tests only: a refresh waits here to be killed | unset |
 
 ``PATHWAYS_PAUSE_AT`` (``before_swap`` or ``after_swap``) lets the fault-injection tests
 kill a refresh at a known moment of publishing; nothing else reads it.
 
-Relative paths are taken from the current directory, as a shell user expects. The build
+The cache folder defaults to ``$XDG_CACHE_HOME/pathways`` when that is set. Relative paths
+are taken from the current directory, as a shell user expects. The build
 database's folder is the restricted build area: it holds nothing published, so it may not
 be the published warehouse's own folder.
 """
@@ -56,6 +58,7 @@ SPARK_MASTER_ENV = "PATHWAYS_SPARK_MASTER"
 SPARK_WAREHOUSE_ENV = "PATHWAYS_SPARK_WAREHOUSE"
 SPARK_METASTORE_ENV = "PATHWAYS_SPARK_METASTORE"
 LAKE_ENV = "PATHWAYS_LAKE"
+CACHE_DIR_ENV = "PATHWAYS_CACHE_DIR"
 ENGINES = ("duckdb", "spark")
 PAUSE_POINTS = ("before_swap", "after_swap")
 
@@ -68,6 +71,19 @@ DEFAULT_SPARK_MASTER = "local[*]"
 def _absolute(raw: str) -> Path:
     path = Path(raw)
     return path if path.is_absolute() else Path.cwd() / path
+
+
+def _user_cache_dir(environ: Mapping[str, str]) -> Path | None:
+    """``PATHWAYS_CACHE_DIR``, else the user's cache folder (XDG's, as pip and most tools
+    keep theirs); None when the user has no home folder to find it in."""
+    if environ.get(CACHE_DIR_ENV):
+        return _absolute(environ[CACHE_DIR_ENV])
+    if environ.get("XDG_CACHE_HOME"):
+        return _absolute(environ["XDG_CACHE_HOME"]) / "pathways"
+    try:
+        return Path.home() / ".cache" / "pathways"
+    except RuntimeError:  # no HOME and no password entry
+        return None
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -105,6 +121,9 @@ class Settings:
     spark_warehouse: Path | None = None
     spark_metastore: Path | None = None
     lake: Path | None = None
+    # What commands keep between runs that holds no records (never the build area's own
+    # cache, which a refresh keeps beside the restricted rows); None: nothing is kept.
+    cache_dir: Path | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -160,6 +179,7 @@ class Settings:
             spark_metastore=(_absolute(env[SPARK_METASTORE_ENV])
                              if env.get(SPARK_METASTORE_ENV) else None),
             lake=_absolute(env[LAKE_ENV]) if env.get(LAKE_ENV) else None,
+            cache_dir=_user_cache_dir(env),
             project_root=root, warehouse=warehouse, build_db=build_db,
             config_file=config_file, imports_file=imports_file, api_keys=api_keys,
             duckdb_threads=_positive_int(env, DUCKDB_THREADS_ENV, os.cpu_count() or 1),

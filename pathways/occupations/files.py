@@ -29,6 +29,7 @@ from pathways.core.text_encoding import (
     line_of,
     utf16_without_bom,
 )
+from pathways.occupations.cache import project_coder
 from pathways.occupations.coder import MIN_SCORE, OUTPUT_COLUMNS, TitleCoder
 from pathways.occupations.industry import sectors_of_employers
 
@@ -223,15 +224,16 @@ def read_titles(path: Path, title_column: str | None = None,
 
 
 def classify_file(input_path: Path, output_path: Path, coder: TitleCoder | None = None, *,
-                  title_column: str | None = None,
-                  employer_column: str | None = None) -> ClassifySummary:
+                  title_column: str | None = None, employer_column: str | None = None,
+                  cache_dir: Path | None = None) -> ClassifySummary:
     """Code every row's title and write the input plus OUTPUT_COLUMNS to ``output_path``
-    (the columns as ``read_titles`` finds them)."""
+    (the columns as ``read_titles`` finds them). Without a ``coder``, the project's, kept
+    in ``cache_dir`` between runs (pathways.occupations.cache)."""
     started = time.perf_counter()
     table = read_titles(input_path, title_column, employer_column)
     header, rows, title, employer, sector = (table.header, table.rows, table.title,
                                              table.employer, table.sector)
-    coder = coder or TitleCoder.load()
+    coder = coder or project_coder(cache_dir)
     titles = pa.array([row[title].strip() or None for row in rows], pa.string())
     used = None
     if sector is not None:
