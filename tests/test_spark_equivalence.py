@@ -143,6 +143,30 @@ def test_a_second_spark_refresh_with_nothing_new_builds_and_publishes_nothing(re
     assert "nothing new since refresh" in " ".join(run.stdout.split())
 
 
+def test_a_count_whose_perturbation_table_was_not_loaded_fails_rather_than_show_unperturbed(
+        refreshed):
+    """A mart's perturbed counts read a session variable its pre-hook loads; run without
+    the hook (the variable declared but never set), the mart's query stops with a message
+    instead of returning true counts."""
+    _, spark_settings, runs = refreshed
+    assert runs[1].returncode == 0, runs[1].stdout + runs[1].stderr
+    [compiled] = (ROOT / "target" / "spark" / "compiled").rglob("agg_outcomes_by_program.sql")
+    query = compiled.read_text(encoding="utf-8")
+    variable = "pathways_cell_key_ptable_agg_outcomes_by_program"
+    assert variable in query
+    from pathways.spark.session import spark_session
+
+    spark = spark_session(spark_settings)
+    try:
+        spark.sql(f"declare or replace variable {variable} array<struct<min_count: int, "
+                  "max_count: int, min_cell_key: int, max_cell_key: int, perturbation: int, "
+                  "modulus: int>>")
+        with pytest.raises(Exception, match="perturbation table was not loaded"):
+            spark.sql(query).collect()
+    finally:
+        spark.stop()
+
+
 @pytest.mark.parametrize("relation", RELATIONS, ids=".".join)
 def test_each_relation_holds_the_same_rows_on_spark_as_on_duckdb(both_engines, relation):
     on_duckdb, on_spark = both_engines

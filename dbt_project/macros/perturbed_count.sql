@@ -31,7 +31,9 @@
     hundred rows) is read once per model, by the pre-hook prepare_perturbed_count, into a
     session variable of the model's own (ptable_variable: an array of its rows, the modulus
     on each), and each count picks its row from that array with filter(): the same row, the
-    same perturbation.
+    same perturbation. A variable that was never set is NULL, and filter() of NULL would
+    leave every count unperturbed: such a count fails the model instead (closed, never
+    open: an unperturbed count must not reach a shareable mart).
 #}
 {% macro spark__perturbed_count(count, cell_key) -%}
     ({{ count }} + coalesce(try_element_at(filter(
@@ -40,7 +42,13 @@
             and {{ count }} <= coalesce(ptable.max_count, {{ count }})
             and coalesce({{ cell_key }}, 0) % ptable.modulus
                 between ptable.min_cell_key and ptable.max_cell_key
-    ), 1).perturbation, 0))
+    ), 1).perturbation, case
+        when {{ ptable_variable() }} is null then raise_error(
+            'the cell-key perturbation table was not loaded for {{ this.identifier }} '
+            || '(its pre-hook prepare_perturbed_count did not run): no count is shown '
+            || 'unperturbed')
+        else 0
+    end))
 {%- endmacro %}
 
 {#
