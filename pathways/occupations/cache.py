@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pathways.occupations.coder import TitleCoder, overrides_path, read_overrides
+from pathways.core.build_area import ensure_private_dir
+from pathways.core.errors import StorageError
+from pathways.occupations.coder import TitleCoder, project_inputs
 from pathways.occupations.reference import Reference
 
 log = logging.getLogger(__name__)
@@ -85,9 +87,9 @@ def cached_coder(reference: Reference, overrides: pa.Table | None,
     coder = TitleCoder(reference, overrides)
     try:
         _keep(coder, path)
-    except OSError as error:  # a read-only or full cache folder costs time, not the codes
+    except (OSError, StorageError) as error:  # read-only or full: costs time, not codes
         log.warning("the title coder could not be kept in %s (%s); it is built again on "
-                    "every run", cache_dir, error.strerror or error)
+                    "every run", cache_dir, getattr(error, "strerror", None) or error)
     return coder
 
 
@@ -115,7 +117,7 @@ def _read_kept(path: Path) -> TitleCoder | None:
 
 def _keep(coder: TitleCoder, path: Path) -> None:
     """Write ``coder`` to ``path`` whole or not at all, and remove older coders."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".title_coder-")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -133,6 +135,4 @@ def project_coder(cache_dir: Path | None, reference_dir: Path | None = None,
     """The coder over the project's reference files and override table
     (``TitleCoder.load``), kept in ``cache_dir`` between runs: a command that codes a
     survey's few hundred titles reads it (about 0.6 s) instead of building it (about 2 s)."""
-    path = overrides or overrides_path()
-    return cached_coder(Reference.from_directory(reference_dir),
-                        read_overrides(path) if path.exists() else None, cache_dir)
+    return cached_coder(*project_inputs(reference_dir, overrides), cache_dir)

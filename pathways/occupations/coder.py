@@ -122,6 +122,15 @@ def overrides_path() -> Path:
     return Settings.from_env().project_root / "config" / "title_codes.csv"
 
 
+def project_inputs(reference_dir: Path | None = None, overrides: Path | None = None
+                   ) -> tuple[Reference, pa.Table | None]:
+    """What the project's coder is built from: its reference files and, when there is
+    one, its override table (``config/title_codes.csv`` unless ``overrides``)."""
+    path = overrides or overrides_path()
+    return (Reference.from_directory(reference_dir),
+            read_overrides(path) if path.exists() else None)
+
+
 @dataclass(frozen=True)
 class _Occupations:
     soc: pa.Array  # detailed SOC codes, sorted
@@ -240,9 +249,7 @@ class TitleCoder:
     def load(cls, reference_dir: Path | None = None,
              overrides: Path | None = None) -> TitleCoder:
         """The coder over the project's reference files and override table."""
-        path = overrides or overrides_path()
-        return cls(Reference.from_directory(reference_dir),
-                   read_overrides(path) if path.exists() else None)
+        return cls(*project_inputs(reference_dir, overrides))
 
     # -- overrides -------------------------------------------------------------------------
     def _override_map(self, overrides: pa.Table | None) -> tuple[pa.Array, np.ndarray]:
