@@ -9,13 +9,20 @@ the staging layer, every mart and the accepted links are compared table by table
 the two builds (Spark's read from its own catalog afterwards): the same rows (as
 multisets), counts exact, floating-point values within 1e-9. The refresh's own id and time
 (on the history marts) are left out: they name the build, not its result.
+
+Then the DuckDB refresh's warehouse and build area, copied, take a delivery in which one
+institution's roster fails a test, refreshed on Spark: that institution is held back (its
+published rows stay what the DuckDB refresh published), the other's new alumni are
+published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,9 +55,7 @@ def refreshed(tmp_path_factory):
     with nothing new)."""
     pytest.importorskip("pyspark")
     root = tmp_path_factory.mktemp("spark_equivalence")
-    env = {**os.environ, "PATHWAYS_API_KEYS": str(root / "keys.sqlite"),
-           "PATHWAYS_PSEUDONYM_KEY": KEY, "PATHWAYS_SPARK_MASTER": "local[2]",
-           "PATHWAYS_THREADS": "2"}
+    env = _env(root)
     landing = root / "landing"
     generated = run_pathways(["generate", "--out", str(landing), "--institutions", "2",
                               "--alumni", "120", "--profiles", "1200", "--seed", "5"],
@@ -64,6 +69,12 @@ def refreshed(tmp_path_factory):
             run_pathways(["refresh", "--landing", str(landing), "--target", "spark"],
                          on_spark, root)]
     return Settings.from_env(on_duckdb), Settings.from_env(on_spark), runs
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {**os.environ, "PATHWAYS_API_KEYS": str(root / "keys.sqlite"),
+            "PATHWAYS_PSEUDONYM_KEY": KEY, "PATHWAYS_SPARK_MASTER": "local[2]",
+            "PATHWAYS_THREADS": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +187,63 @@ def test_each_relation_holds_the_same_rows_on_spark_as_on_duckdb(both_engines, r
         assert duck, f"{relation} is empty on DuckDB: the comparison would prove nothing"
     different = [(d, s) for d, s in zip(duck, spark, strict=True) if not _same(d, s)]
     assert not different, f"{len(different)} rows differ, the first: {different[0]}"
+
+
+ROSTER_HEADER = ("student_id,first_name,middle_name,last_name,former_last_name,suffix,"
+                 "date_of_birth,email,phone,street_address,city,state,postal_code,program_cip,"
+                 "program_name,degree_level,graduation_date")
+
+
+def _mart_rows(warehouse: Path, institution_id: str) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {table: con.execute(f"select * from marts.{table} where institution_id = ? "
+                                   "order by all", [institution_id]).fetchall()
+                for (table,) in con.execute(
+                    "select distinct table_name from duckdb_columns() where schema_name = "
+                    "'marts' and column_name = 'institution_id'").fetchall()}
+
+
+def test_one_institutions_bad_delivery_holds_back_only_that_institution_on_spark(
+        refreshed, tmp_path_factory):
+    """Lakeshore's new roster has a graduation year of 2201 (an error-severity test of
+    dim_alumni fails on its row); Northfield's has two new graduates. On Spark, as on
+    DuckDB, the failing rows are stored and attributed, the build continues past the
+    test, Northfield's new alumni are published and Lakeshore's published rows stay
+    exactly what the last refresh published."""
+    duck, _, runs = refreshed
+    assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
+    root = tmp_path_factory.mktemp("spark_held_back")
+    shutil.copytree(duck.warehouse.parent, root / "wh")
+    warehouse = root / "wh" / duck.warehouse.name
+    lakeshore_before = _mart_rows(warehouse, "lakeshore")
+    northfield_before = _mart_rows(warehouse, "northfield")["dim_alumni"]
+    rows = {"lakeshore": [
+        "990001,Quentin,,Marlowe,,,1999-01-02,qm@example.org,,1 Elm St,Chicago,IL,60601,"
+        "11.0701,Computer Science,Bachelor,2201-05-15"], "northfield": [
+        "00880002,Tomas,,Ekdahl,,,1998-04-06,te@example.org,,78 Birch Ave,Naperville,IL,"
+        "60540,11.0701,Computer Science,Bachelor,2023-05-15",
+        "00880003,Uma,,Vantreece,,,1998-04-07,uv@example.org,,79 Birch Ave,Naperville,IL,"
+        "60540,11.0701,Computer Science,Bachelor,2023-05-15"]}
+    for institution, lines in rows.items():
+        roster = root / "delivery" / institution / "roster" / "graduates_late.csv"
+        roster.parent.mkdir(parents=True)
+        roster.write_text("".join(f"{line}\r\n" for line in [ROSTER_HEADER, *lines]))
+    run = run_pathways(["refresh", "--landing", str(root / "delivery"), "--target", "spark"],
+                       _env(root) | {"PATHWAYS_WAREHOUSE": str(warehouse)}, root)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert "held back lakeshore" in run.stderr
+    test = "accepted_range_dim_alumni_graduation_year__2100__1950"
+    assert f"lakeshore: {test} failed on 1 of its rows" in run.stderr
+    assert _mart_rows(warehouse, "lakeshore") == lakeshore_before
+    northfield_after = _mart_rows(warehouse, "northfield")["dim_alumni"]
+    assert len(northfield_after) == len(northfield_before) + 2
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        status, held, failed_step = con.execute(
+            "select status, held_back, failed_step from ops.refresh_runs "
+            "order by started_at desc limit 1").fetchone()
+    assert (status, list(json.loads(held)), failed_step) == ("partial", ["lakeshore"], None)
+    with connect_build(Settings.from_env({"PATHWAYS_WAREHOUSE": str(warehouse)}).build_db,
+                       read_only=True) as con:
+        assert con.execute(f"select institution_id from audit.{test}").fetchall() == [
+            ("lakeshore",)]

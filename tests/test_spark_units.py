@@ -76,31 +76,47 @@ def test_a_spark_refresh_without_the_spark_engine_handed_in_is_refused_before_in
 
 
 class _StandInBuild:
-    """A build on Spark as build_on_spark sees it, without Spark: its tables are Arrow."""
+    """A build on Spark as build_on_spark sees it, without Spark: its tables are Arrow.
+    ``failures``: what its first command fails on, as run_results entries (a test with a
+    ``relation_name`` stored its failing rows there when rerun); a resumed build passes."""
 
-    def __init__(self, artifacts: Path, passes: bool, tables: dict):
-        self.artifacts, self.passes, self.tables = artifacts, passes, tables
+    def __init__(self, artifacts: Path, failures: list[dict], tables: dict):
+        self.artifacts, self.failures, self.tables = artifacts, failures, tables
         self.results: list = []
         self.read_relations: list[str] = []
+        self.calls: list[tuple] = []
 
     def build(self, *, on_progress=None) -> bool:
-        self.results.append((["build"], self.passes, {"results": [] if self.passes else [
-            {"unique_id": "test.pathways.not_null_fct_a_k", "status": "fail",
-             "message": "Got 1 result"}]}))
+        self.results.append((["build"], not self.failures, {"results": [
+            {k: v for k, v in f.items() if k != "relation_name"} for f in self.failures]}))
         if on_progress:
             on_progress(1, 1)
-        return self.passes
+        return not self.failures
+
+    def store_failing_rows(self, tests):
+        self.calls.append(("store_failing_rows", list(tests)))
+        return {"results": [f for f in self.failures if f["unique_id"].split(".")[2] in tests]}
+
+    def resume(self, select, exclude) -> bool:
+        self.calls.append(("resume", list(select), list(exclude)))
+        self.results.append((["build", "--select", *select], True, {"results": [
+            {"unique_id": f"model.pathways.{name}", "status": "success"} for name in select]}))
+        return True
 
     def read(self, relation: str):
         self.read_relations.append(relation)
         return self.tables[relation]
 
 
-def _stand_in_engine(tmp_path: Path, passes: bool):
+def _stand_in_engine(tmp_path: Path, passes: bool = True, failures: list | None = None,
+                     extra_tables: dict | None = None):
     import contextlib
 
     import pyarrow as pa
 
+    if failures is None:
+        failures = [] if passes else [{"unique_id": "test.pathways.not_null_fct_a_k",
+                                       "status": "fail", "message": "Got 1 result"}]
     artifacts = tmp_path / "target" / "spark"
     artifacts.mkdir(parents=True)
     (artifacts / "manifest.json").write_text(json.dumps({"nodes": {
@@ -112,12 +128,13 @@ def _stand_in_engine(tmp_path: Path, passes: bool):
     tables = {f"{s}.{t}": pa.table({"k": [1]}) for s, t in BUILD_AREA_READS}
     tables["marts.fct_a"] = pa.table({"k": [1, 2]})
     tables["marts.agg_match_quality"] = pa.table({"refresh_id": ["old", "r9"], "n": [1, 2]})
+    tables.update(extra_tables or {})
     seen: dict = {}
 
     @contextlib.contextmanager
     def open_build(settings, lake, env_vars):
         seen.update(lake=list(lake), env_vars=dict(env_vars))
-        seen["build"] = _StandInBuild(artifacts, passes, tables)
+        seen["build"] = _StandInBuild(artifacts, failures, tables)
         yield seen["build"]
 
     return open_build, seen
@@ -127,8 +144,8 @@ def test_a_passed_spark_build_copies_its_marts_and_the_build_area_s_reads_and_no
         tmp_path):
     settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
     open_build, seen = _stand_in_engine(tmp_path, passes=True)
-    outcome = build_on_spark(settings, "r9", ("agg_match_quality",), open_build)
-    assert outcome.success
+    outcome, attribution = build_on_spark(settings, "r9", ("agg_match_quality",), open_build)
+    assert outcome.success and not attribution.held_back
     assert seen["env_vars"] == {"PATHWAYS_REFRESH_ID": "r9"}
     assert ("raw", "profiles") in seen["lake"]
     assert sorted(seen["build"].read_relations) == sorted(
@@ -143,15 +160,76 @@ def test_a_passed_spark_build_copies_its_marts_and_the_build_area_s_reads_and_no
 def test_a_failed_spark_build_copies_nothing_and_names_the_failed_test(tmp_path):
     settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
     open_build, seen = _stand_in_engine(tmp_path, passes=False)
+    with connect_build(settings.build_db):
+        pass  # ingest made the build area
     progress: list = []
-    outcome = build_on_spark(settings, "r9", (), open_build,
-                             on_progress=lambda done, total: progress.append((done, total)))
+    outcome, attribution = build_on_spark(
+        settings, "r9", (), open_build,
+        on_progress=lambda done, total: progress.append((done, total)))
     assert not outcome.success
     assert progress == [(1, 1)]
+    # Its failing rows were not stored (no relation): they name no institution, so the
+    # build is not continued and nothing is copied.
+    assert seen["build"].calls == [("store_failing_rows", ["not_null_fct_a_k"])]
+    assert attribution.unattributed and not attribution.held_back
     assert seen["build"].read_relations == []
-    assert not settings.build_db.exists()
+    with connect_build(settings.build_db, read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_tables()").fetchone() == (0,)
     assert [uid for uid, _ in outcome.failures] == ["test.pathways.not_null_fct_a_k"]
     assert outcome.tests_failed == 1
+
+
+def test_a_spark_build_whose_failing_rows_all_name_one_institution_continues_past_them(
+        tmp_path):
+    """The failed test's rows, stored on Spark, are copied into the build area's schema
+    audit and attributed; the same build resumes with what the failure skipped, the failed
+    test left out, and then its marts are copied for publishing with that institution
+    held back."""
+    import pyarrow as pa
+
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    test_id = "test.pathways.accepted_range_dim_alumni_graduation_year__2100__1950"
+    failing = pa.table({"institution_id": ["lakeshore"], "graduation_year": [2201]})
+    open_build, seen = _stand_in_engine(
+        tmp_path, failures=[
+            {"unique_id": test_id, "status": "fail", "message": "Got 1 result",
+             "relation_name": "`audit`.`accepted_range_dim_alumni_graduation_year__2100__1950`"},
+            {"unique_id": "model.pathways.agg_outcomes_by_program", "status": "skipped"}],
+        extra_tables={"audit.accepted_range_dim_alumni_graduation_year__2100__1950": failing})
+    outcome, attribution = build_on_spark(settings, "r9", ("agg_match_quality",), open_build)
+    assert not outcome.success and outcome.tests_failed == 1
+    assert attribution.isolated and list(attribution.held_back) == ["lakeshore"]
+    assert "failed on 1 of its rows" in attribution.held_back["lakeshore"][0]
+    assert seen["build"].calls == [
+        ("store_failing_rows", ["accepted_range_dim_alumni_graduation_year__2100__1950"]),
+        ("resume", ["agg_outcomes_by_program"],
+         ["accepted_range_dim_alumni_graduation_year__2100__1950"])]
+    assert outcome.failing_rows == {test_id: '"audit".'
+                                    '"accepted_range_dim_alumni_graduation_year__2100__1950"'}
+    with connect_build(settings.build_db) as con:
+        assert con.execute("select * from audit.accepted_range_dim_alumni_graduation_year"
+                           "__2100__1950").fetchall() == [("lakeshore", 2201)]
+        assert con.execute("select count(*) from marts.fct_a").fetchone() == (2,)
+
+
+def test_a_spark_build_whose_failing_rows_name_no_single_institution_is_not_continued(
+        tmp_path):
+    import pyarrow as pa
+
+    settings = _settings(tmp_path, PATHWAYS_ENGINE="spark")
+    with connect_build(settings.build_db):
+        pass  # ingest made the build area
+    open_build, seen = _stand_in_engine(
+        tmp_path, failures=[{"unique_id": "test.pathways.unique_raw_profiles_id",
+                             "status": "fail", "message": "Got 2 results",
+                             "relation_name": "audit.unique_raw_profiles_id"}],
+        extra_tables={"audit.unique_raw_profiles_id": pa.table({"profile_id": ["p1", "p2"]})})
+    outcome, attribution = build_on_spark(settings, "r9", (), open_build)
+    assert not outcome.success
+    assert not attribution.isolated
+    assert "do not say which institution" in attribution.unattributed[0]
+    assert [c[0] for c in seen["build"].calls] == ["store_failing_rows"]
+    assert not any(r.startswith("marts.") for r in seen["build"].read_relations)
 
 
 def test_a_table_built_on_spark_replaces_the_build_area_s_and_history_keeps_past_refreshes(
@@ -162,6 +240,11 @@ def test_a_table_built_on_spark_replaces_the_build_area_s_and_history_keeps_past
         store_table(con, "marts", "dim_x", pa.table({"k": [1, 2]}))
         store_table(con, "marts", "dim_x", pa.table({"k": [3]}))
         assert con.execute("select k from marts.dim_x").fetchall() == [(3,)]
+        # A build area a DuckDB build made holds its staging models as views.
+        con.execute("create schema staging")
+        con.execute("create view staging.stg_x as select 1 as k")
+        store_table(con, "staging", "stg_x", pa.table({"k": [4]}))
+        assert con.execute("select k from staging.stg_x").fetchall() == [(4,)]
         history = pa.table({"refresh_id": ["r1", "r2", "r2"], "n": [1, 2, 3]})
         store_table(con, "marts", "agg_h", history, history_of="r1")
         assert con.execute("select * from marts.agg_h").fetchall() == [("r1", 1)]
@@ -270,3 +353,52 @@ def test_a_python_step_may_read_only_the_inputs_the_manifest_lists_for_it(tmp_pa
     context = _Context(model, relations, spark=None, con=connect_scratch())
     with pytest.raises(PathwaysError, match="'other', which the manifest does not list"):
         context.ref("other")
+
+
+def test_a_resumed_spark_build_builds_what_was_skipped_without_the_failed_test_then_the_rest(
+        tmp_path, monkeypatch):
+    """A round's failed test stops the build before that round's Python model; resuming
+    selects what dbt skipped, excludes the failed test (from that command and every later
+    one), runs the waiting Python model and then the later rounds."""
+    import dataclasses
+
+    from pathways.spark import build as spark_build_module
+    from pathways.spark.build import SparkBuild
+
+    settings = dataclasses.replace(_settings(tmp_path), project_root=tmp_path)
+    manifest = {"nodes": {
+        "model.p.stg": {**_node("model"), "name": "stg", "relation_name": "staging.stg"},
+        "test.p.stg_key": {**_node("test", "model.p.stg"), "name": "stg_key"},
+        "model.p.dim": {**_node("model", "model.p.stg"), "name": "dim",
+                        "relation_name": "marts.dim"},
+        "model.p.py": {**_node("model", "model.p.stg", language="python"), "name": "py",
+                       "relation_name": "pii.py", "original_file_path": "py.py",
+                       "config": {}},
+        "model.p.mart": {**_node("model", "model.p.py"), "name": "mart",
+                         "relation_name": "marts.mart"},
+    }}
+    commands: list[list[str]] = []
+    ran_python: list[str] = []
+
+    def fake_dbt(command, on_node=None):
+        commands.append(list(command))
+        if command == ["parse"]:
+            (tmp_path / "target" / "spark").mkdir(parents=True, exist_ok=True)
+            (tmp_path / "target" / "spark" / "manifest.json").write_text(json.dumps(manifest))
+            return True
+        selected = command[command.index("--select") + 1:command.index(
+            "--exclude" if "--exclude" in command else "--indirect-selection")]
+        return "stg_key" not in selected  # the key test of stg fails
+
+    monkeypatch.setattr(spark_build_module, "run_python_model",
+                        lambda spark, model, relations: ran_python.append(model.name))
+    build = SparkBuild(settings, spark=None, landed=[])
+    build.dbt = fake_dbt
+    assert not build.build()
+    assert ran_python == []
+    assert build.resume(["dim"], ["stg_key"])
+    assert ran_python == ["py"]
+    builds = [c[1:c.index("--indirect-selection")] for c in commands if c[0] == "build"]
+    assert builds == [["--select", "stg", "stg_key", "dim"],
+                      ["--select", "dim", "--exclude", "stg_key"],
+                      ["--select", "mart", "--exclude", "stg_key"]]

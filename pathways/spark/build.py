@@ -44,6 +44,17 @@ class SparkBuild:
     # Each dbt command run: the command, whether it passed, and its run_results.json (the
     # nodes it ran with their status and message; empty for ``parse``).
     results: list[tuple[list[str], bool, dict[str, Any]]] = field(default_factory=list)
+    # The build's plan and progress (set by ``build``): the rounds not yet run, the tests
+    # left out since failed tests were found, nodes done of the total.
+    _pending: list[Round] = field(default_factory=list, repr=False)
+    _exclude: list[str] = field(default_factory=list, repr=False)
+    _manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+    _python: dict[str, Any] = field(default_factory=dict, repr=False)
+    _relations: dict[str, str] = field(default_factory=dict, repr=False)
+    _done: int = 0
+    _total: int = 0
+    _on_step: Callable[[str], None] | None = field(default=None, repr=False)
+    _on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
 
     @property
     def artifacts(self) -> Path:
@@ -86,45 +97,78 @@ class SparkBuild:
         test (SPARK_RESOURCE_TYPES) whose inputs exist, then the Python models whose inputs
         are built run (pathways.spark.python_steps), and so on until nothing is left.
         Stops at the first dbt command that fails (a failed error-severity test or model:
-        what dbt skipped stays unbuilt, nothing downstream of it runs). Whether all passed.
-        ``on_step(what)`` names each round and Python step as it starts;
-        ``on_progress(done, total)`` counts the nodes of the whole build as they finish."""
+        what dbt skipped stays unbuilt, nothing downstream of it runs) until ``resume``
+        continues it. Whether all passed. ``on_step(what)`` names each round and Python
+        step as it starts; ``on_progress(done, total)`` counts the nodes of the whole build
+        as they finish."""
+        self._on_step, self._on_progress = on_step, on_progress
         if not self.dbt(["parse"]):
             return False
-        manifest = json.loads((self.artifacts / "manifest.json").read_text())
-        python = python_models(manifest, self.settings.project_root)
-        relations = {node["name"]: node["relation_name"]
-                     for node in manifest["nodes"].values()
-                     if node["resource_type"] in ("model", "seed", "snapshot")}
-        rounds = build_rounds(manifest, set(python))
-        done, total = 0, sum(len(r.dbt_nodes) + len(r.python_nodes) for r in rounds)
+        self._manifest = json.loads((self.artifacts / "manifest.json").read_text())
+        self._python = python_models(self._manifest, self.settings.project_root)
+        self._relations = {node["name"]: node["relation_name"]
+                           for node in self._manifest["nodes"].values()
+                           if node["resource_type"] in ("model", "seed", "snapshot")}
+        self._pending = build_rounds(self._manifest, set(self._python))
+        self._done = 0
+        self._total = sum(len(r.dbt_nodes) + len(r.python_nodes) for r in self._pending)
+        return self._run_pending()
 
-        def node_done() -> None:
-            nonlocal done
-            done += 1
-            if on_progress:
-                on_progress(done, total)
+    def store_failing_rows(self, tests: Sequence[str]) -> dict[str, Any]:
+        """Run the named tests again with ``--store-failures``, so each failed one keeps
+        its failing rows in schema audit on Spark (read them with ``read``). The build is
+        unchanged since they failed, so they find the same rows. Its run_results (each
+        failed test's ``relation_name``); this command is not one of the build's results."""
+        before = len(self.results)
+        self.dbt(["test", "--store-failures", "--select", *tests])
+        return self.results.pop(before)[2] if len(self.results) > before else {}
 
-        for plan in rounds:
+    def resume(self, select: Sequence[str], exclude: Sequence[str]) -> bool:
+        """Continue a build that stopped at failed tests: build ``select`` (what the failed
+        command skipped), leaving out the tests named in ``exclude`` (the failed ones, which
+        are not rerun), then the rounds the build had not reached. Whether all passed; it
+        stops again at the next failure, to be resumed the same way."""
+        self._exclude = [*self._exclude, *exclude]
+        if select and not self._dbt_build(list(select)):
+            return False
+        return self._run_pending()
+
+    def _node_done(self) -> None:
+        self._done += 1
+        if self._on_progress:
+            self._on_progress(self._done, self._total)
+
+    def _dbt_build(self, names: list[str]) -> bool:
+        if self._on_step:
+            self._on_step(f"dbt build: {len(names)} nodes")
+        excluded = ["--exclude", *self._exclude] if self._exclude else []
+        return self.dbt(["build", "--select", *names, *excluded, "--indirect-selection",
+                         "empty", "--exclude-resource-type", "unit_test"], self._node_done)
+
+    def _run_pending(self) -> bool:
+        """Run the rounds not run yet, in order, until one fails. A round whose dbt command
+        failed stays pending with only its Python models: what the command skipped is the
+        caller's to select when it resumes."""
+        while self._pending:
+            plan = self._pending[0]
             if plan.dbt_nodes:
-                names = [manifest["nodes"][uid]["name"] for uid in plan.dbt_nodes]
-                if on_step:
-                    on_step(f"dbt build: {len(names)} nodes")
-                if not self.dbt(["build", "--select", *names, "--indirect-selection", "empty",
-                                 "--exclude-resource-type", "unit_test"], node_done):
+                names = [self._manifest["nodes"][uid]["name"] for uid in plan.dbt_nodes]
+                self._pending[0] = Round((), plan.python_nodes)
+                if not self._dbt_build(names):
                     return False
             for unique_id in plan.python_nodes:
-                model = python[unique_id]
-                if on_step:
-                    on_step(f"python model {model.name}")
+                model = self._python[unique_id]
+                if self._on_step:
+                    self._on_step(f"python model {model.name}")
                 try:
-                    run_python_model(self.spark, model, relations)
+                    run_python_model(self.spark, model, self._relations)
                 except Exception as exc:  # any error of the step is reported as its failure
                     self.results.append((["python", model.name], False, {"results": [{
                         "unique_id": unique_id, "status": "error",
                         "message": f"{type(exc).__name__}: {exc}"}]}))
                     return False
-                node_done()
+                self._node_done()
+            self._pending.pop(0)
         return True
 
 

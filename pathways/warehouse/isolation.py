@@ -9,16 +9,23 @@ data of every other institution and keeps the last published rows of the held-ba
 build, a unit test, a test on a table shared by every institution (the profile pool), a
 row whose institution is unknown, or a value shared across institutions — holds back
 everything, as before.
+
+The same steps serve both engines (``isolate_failures``): each supplies how to store the
+failing rows of tests in the build area and how to continue its build past them
+(``Continuation``: a new dbt process on DuckDB, pathways.warehouse.refresh; the same Spark
+build on Spark, pathways.warehouse.spark_refresh).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
 from pathways.core.db import connect_build
+from pathways.warehouse.dbt_runner import DbtOutcome
 
 
 @dataclass
@@ -42,6 +49,54 @@ class Attribution:
 def failed_test_name(unique_id: str) -> str:
     """A test's name from its unique id (``test.pathways.<name>.<hash>``)."""
     return unique_id.split(".")[2]
+
+
+class Continuation(Protocol):
+    """What an engine does for ``isolate_failures``."""
+
+    def store_failing_rows(self, tests: list[str]) -> dict[str, str]:
+        """Rerun the named failed tests storing their failing rows in the build area;
+        unique id -> the relation (``audit.<test>``) holding each one's rows."""
+        ...
+
+    def continue_build(self, skipped: list[str], excluded: list[str]) -> DbtOutcome | None:
+        """Build the ``skipped`` nodes (names) and whatever the build had not reached yet,
+        leaving out the ``excluded`` tests (names); what that did, or None when there is
+        nothing left to build."""
+        ...
+
+
+def isolate_failures(build_db: Path, outcome: DbtOutcome, engine: Continuation,
+                     max_continuations: int) -> Attribution:
+    """Store the failing rows of ``outcome``'s failed tests and attribute them to
+    institutions; while every failure so far is attributed, continue the build past them
+    (without rerunning the failed tests), so the other institutions' new data is built,
+    and do the same for whatever fails in that. ``outcome`` absorbs what each continuation
+    did. Returns who is held back, and what holds back everyone."""
+    attribution, latest, excluded = Attribution(), outcome, []
+    for _ in range(max_continuations):
+        failed = [failed_test_name(node) for node, _ in latest.failures
+                  if node.startswith("test.")]
+        if failed:
+            latest.failing_rows.update(engine.store_failing_rows(failed))
+        outcome.failing_rows.update(latest.failing_rows)
+        attribution.merge(attribute_failures(build_db, latest.failures, latest.failing_rows))
+        if not attribution.isolated:
+            break
+        excluded += failed
+        skipped = sorted({node.split(".")[2] for node in latest.skipped
+                          if node.startswith(("model.", "test.", "snapshot.", "seed."))})
+        continued = engine.continue_build(skipped, excluded)
+        if continued is None:
+            break
+        outcome.absorb(continued)
+        latest = continued
+        if latest.success:
+            break
+    else:
+        attribution.unattributed.append(
+            f"the build was continued {max_continuations} times and still skipped models")
+    return attribution
 
 
 def attribute_failures(build_db: Path, failures: list[tuple[str, str]],

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -43,7 +44,7 @@ from pathways.warehouse.changes import (
 )
 from pathways.warehouse.dbt_runner import DbtOutcome, DbtProcess
 from pathways.warehouse.fingerprint import build_fingerprint
-from pathways.warehouse.isolation import Attribution, attribute_failures, failed_test_name
+from pathways.warehouse.isolation import Attribution, isolate_failures
 from pathways.warehouse.publish import CannotIsolate, mart_models, publish
 from pathways.warehouse.spark_refresh import OpenBuild, build_on_spark, check_spark_available
 
@@ -347,16 +348,14 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
                 _finish(con, result)
                 recorded = True
                 return result
+        attribution = Attribution()  # who is held back, once a build failed
         if settings.engine == "spark":
             assert spark_build is not None  # run_refresh refuses a Spark refresh without it
             result.changed_sources = None  # a Spark build rebuilds every model
-            result.dbt = build_on_spark(settings, result.run_id, HISTORY_TABLES, spark_build,
-                                        on_progress)
+            result.dbt, attribution = build_on_spark(
+                settings, result.run_id, HISTORY_TABLES, spark_build, on_progress,
+                MAX_CONTINUATIONS)
             step_done("spark_build")
-            if not result.dbt.success:
-                result.status, result.failed_step = "failed", "spark_build"
-                result.message = _failure_message(result.dbt, Attribution())
-                return result
         else:
             if not result.full_rebuild:
                 command += incremental_build_arguments(result.changed_sources)
@@ -365,11 +364,15 @@ def _refresh(settings: Settings, config: PathwaysConfig, full: bool,
             result.dbt = dbt.run(command, on_progress=on_progress)
             step_done("dbt_build")
         if not result.dbt.success:
-            attribution = _isolate_failures(settings, result, on_progress)
-            step_done("isolate_failures")
+            if settings.engine != "spark":  # a Spark build isolated its failures itself
+                attribution = isolate_failures(
+                    settings.build_db, result.dbt,
+                    _DuckDBContinuation(settings, result, on_progress), MAX_CONTINUATIONS)
+                step_done("isolate_failures")
             everyone = {i.id for i in config.institutions}
             if not attribution.isolated or everyone <= set(attribution.held_back):
-                result.status, result.failed_step = "failed", "dbt_build"
+                result.status = "failed"
+                result.failed_step = "spark_build" if settings.engine == "spark" else "dbt_build"
                 result.message = _failure_message(result.dbt, attribution)
                 return result
             result.held_back = attribution.held_back
@@ -409,55 +412,33 @@ def _failure_message(outcome: DbtOutcome, attribution: Attribution) -> str:
     return failed
 
 
-def _isolate_failures(settings: Settings, result: RefreshResult,
-                      on_progress: Callable[[int, int], None] | None) -> Attribution:
-    """Store the failing rows of the failed tests and attribute them to institutions;
-    while every failure so far is attributed, build what they made dbt skip (without
-    rerunning the failed tests), so the other institutions' new data is built, and do the
-    same for whatever fails in that. Returns who is held back, and what holds back
-    everyone."""
-    assert result.dbt is not None
-    attribution, latest, excluded = Attribution(), result.dbt, []
-    for _ in range(MAX_CONTINUATIONS):
-        _store_failing_rows(settings, result.run_id, latest)
-        result.dbt.failing_rows.update(latest.failing_rows)
-        step = attribute_failures(settings.build_db, latest.failures, latest.failing_rows)
-        attribution.merge(step)
-        if not attribution.isolated or not latest.skipped:
-            break
-        excluded += [failed_test_name(node) for node, _ in latest.failures]
-        skipped = sorted({node.split(".")[2] for node in latest.skipped
-                          if node.startswith(("model.", "test.", "snapshot.", "seed."))})
+class _DuckDBContinuation:
+    """Failing rows and continued builds for isolate_failures on DuckDB: each a dbt
+    process of its own, its artifacts in a folder of target/ (the failed build's stay)."""
+
+    def __init__(self, settings: Settings, result: RefreshResult,
+                 on_progress: Callable[[int, int], None] | None) -> None:
+        self.settings, self.result, self.on_progress = settings, result, on_progress
+
+    def _dbt(self, folder: str, command: list[str], **run: Any) -> DbtOutcome:
+        with DbtProcess(self.settings, {"PATHWAYS_REFRESH_ID": self.result.run_id},
+                        target=dbt_target_dir(self.settings.build_db) / folder) as process:
+            return process.run(command, **run)
+
+    def store_failing_rows(self, tests: list[str]) -> dict[str, str]:
+        """A passing build stores no rows of error-severity tests, which saves creating
+        and dropping an audit table per test; the build area is unchanged since the
+        failure, so the rerun finds the same rows."""
+        return self._dbt("failing_rows", ["test", "--store-failures", "--select",
+                                          *tests]).failing_rows
+
+    def continue_build(self, skipped: list[str], excluded: list[str]) -> DbtOutcome | None:
+        if not skipped:
+            return None
         command = ["build", "--select", *skipped, "--exclude", *excluded]
-        if result.full_rebuild:
+        if self.result.full_rebuild:
             command.append("--full-refresh")
-        with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": result.run_id},
-                        target=dbt_target_dir(settings.build_db) / "continued") as continued:
-            latest = continued.run(command, on_progress=on_progress)
-        result.dbt.absorb(latest)
-        if latest.success:
-            break
-    else:
-        attribution.unattributed.append(
-            f"the build was continued {MAX_CONTINUATIONS} times and still skipped models")
-    return attribution
-
-
-def _store_failing_rows(settings: Settings, run_id: str, outcome: DbtOutcome) -> None:
-    """Rerun the tests that failed, storing their failing rows in schema audit for people
-    to inspect and for attributing them to institutions (``outcome.failing_rows``). A
-    passing build stores no rows of error-severity tests, which saves creating and dropping
-    an audit table per test; the build area is unchanged since the failure, so the rerun
-    finds the same rows. Its dbt artifacts go to target/failing_rows/, leaving the failed
-    build's in target/."""
-    failed = [failed_test_name(node) for node, _ in outcome.failures
-              if node.startswith("test.")]
-    if not failed:
-        return
-    with DbtProcess(settings, {"PATHWAYS_REFRESH_ID": run_id},
-                    target=dbt_target_dir(settings.build_db) / "failing_rows") as rerun:
-        stored = rerun.run(["test", "--store-failures", "--select", *failed])
-    outcome.failing_rows.update(stored.failing_rows)
+        return self._dbt("continued", command, on_progress=self.on_progress)
 
 
 def _redactions(build_db: Path) -> dict[str, int]:

@@ -30,6 +30,7 @@ from pathways.core.errors import ConfigError
 from pathways.core.settings import Settings
 from pathways.warehouse.changes import source_tables
 from pathways.warehouse.dbt_runner import DbtOutcome, outcome_of_run
+from pathways.warehouse.isolation import Attribution, isolate_failures
 from pathways.warehouse.publish import mart_models
 
 if TYPE_CHECKING:
@@ -63,7 +64,18 @@ class EngineBuild(Protocol):
         ...
 
     def build(self, *, on_progress: Callable[[int, int], None] | None = None) -> bool:
-        """Build and test the whole project; whether everything passed."""
+        """Build and test the whole project, stopping at the first failed command;
+        whether everything passed."""
+        ...
+
+    def store_failing_rows(self, tests: Sequence[str]) -> dict[str, Any]:
+        """Rerun the named tests storing their failing rows in Spark's schema audit; that
+        run's run_results (not added to ``results``)."""
+        ...
+
+    def resume(self, select: Sequence[str], exclude: Sequence[str]) -> bool:
+        """Build ``select`` without the ``exclude`` tests, then the rest of the build;
+        whether all passed."""
         ...
 
     def read(self, relation: str) -> pa.Table:
@@ -97,22 +109,61 @@ def check_spark_available() -> None:
 
 def build_on_spark(settings: Settings, run_id: str, history_tables: tuple[str, ...],
                    open_build: OpenBuild,
-                   on_progress: Callable[[int, int], None] | None = None) -> DbtOutcome:
-    """Build and test the whole project on Spark (``open_build``) for refresh ``run_id``;
-    when it passed, copy its marts and BUILD_AREA_READS into the build area
-    (``history_tables``: the marts that keep past refreshes, of which this run's rows are
-    added). What the build did, as a DuckDB build's outcome reads."""
+                   on_progress: Callable[[int, int], None] | None = None,
+                   max_continuations: int = 8) -> tuple[DbtOutcome, Attribution]:
+    """Build and test the whole project on Spark (``open_build``) for refresh ``run_id``.
+    When tests failed, store and attribute their failing rows and, while every failure
+    names an institution, continue the build past them (``max_continuations`` times at
+    most). When it passed, or its failures were so confined, copy its marts and
+    BUILD_AREA_READS into the build area (``history_tables``: the marts that keep past
+    refreshes, of which this run's rows are added). What the build did, as a DuckDB
+    build's outcome reads, and who is held back."""
     with open_build(settings, lake_tables(settings.project_root),
                     {"PATHWAYS_REFRESH_ID": run_id}) as build:
         passed = build.build(on_progress=on_progress)
         outcome = _outcome(build.results, passed)
-        if passed:
+        attribution = Attribution()
+        if not passed:
+            attribution = isolate_failures(settings.build_db, outcome,
+                                           _SparkContinuation(settings, build),
+                                           max_continuations)
+        if passed or attribution.isolated:
             marts = sorted(mart_models(build.artifacts) or ())
             with connect_build(settings.build_db) as con:
                 for schema, table in [*(("marts", m) for m in marts), *BUILD_AREA_READS]:
                     store_table(con, schema, table, build.read(f"{schema}.{table}"),
                                 run_id if table in history_tables else None)
-    return outcome
+    return outcome, attribution
+
+
+class _SparkContinuation:
+    """Failing rows and continued builds for isolate_failures, on the Spark build that
+    failed (its session stays up: no second JVM start)."""
+
+    def __init__(self, settings: Settings, build: EngineBuild) -> None:
+        self.settings, self.build = settings, build
+
+    def store_failing_rows(self, tests: list[str]) -> dict[str, str]:
+        """The failed tests' rows, stored on Spark, copied into the build area's schema
+        audit under the same names (where `pathways status` and the attribution read
+        them, as after a DuckDB build)."""
+        stored = outcome_of_run(False, self.build.store_failing_rows(tests)).failing_rows
+        copied: dict[str, str] = {}
+        if not stored:
+            return copied
+        with connect_build(self.settings.build_db) as con:
+            for unique_id, relation in stored.items():
+                schema, table = [part.strip("`\"") for part in relation.split(".")][-2:]
+                store_table(con, schema, table, self.build.read(f"{schema}.{table}"))
+                copied[unique_id] = f"{quote_ident(schema)}.{quote_ident(table)}"
+        return copied
+
+    def continue_build(self, skipped: list[str], excluded: list[str]) -> DbtOutcome | None:
+        """Unlike a DuckDB build, a Spark build may have rounds left to run after a failed
+        command skipped nothing, so it always continues."""
+        before = len(self.build.results)
+        passed = self.build.resume(skipped, excluded)
+        return _outcome(self.build.results[before:], passed)
 
 
 def _outcome(results: list, passed: bool) -> DbtOutcome:
@@ -132,6 +183,9 @@ def store_table(con, schema: str, table: str, rows: pa.Table,
     Spark, keeps the history that was published)."""
     relation = f"{quote_ident(schema)}.{quote_ident(table)}"
     con.execute(f"create schema if not exists {quote_ident(schema)}")
+    if con.execute("select 1 from duckdb_views() where database_name = current_database() "
+                   "and schema_name = ? and view_name = ?", [schema, table]).fetchall():
+        con.execute(f"drop view {relation}")  # a DuckDB build's (a staging model is a view)
     con.register("_from_spark", rows)
     try:
         if history_of is None or not table_exists(con, schema, table):
