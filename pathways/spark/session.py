@@ -36,6 +36,7 @@ def spark_conf(settings: Settings) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "4",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",  # stage progress bars bury the CLI's output
         "spark.sql.ansi.enabled": "true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore.parent}",
         # Splink's similarity functions (jaro_winkler) for the linkage step; the jar ships
