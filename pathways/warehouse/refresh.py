@@ -267,8 +267,8 @@ def run_refresh(
     ``settings.warehouse`` published. BuildAreaBusy when another process uses the build
     area. With ``settings.engine`` spark the build runs on Spark
     (pathways.warehouse.spark_refresh, the engine handed in as ``spark_build``): every
-    model is rebuilt, a failed test publishes nothing, and the published file is the same
-    DuckDB file."""
+    model is rebuilt, failed tests hold back institutions as on DuckDB, and the published
+    file is the same DuckDB file."""
     if settings.engine == "spark":  # refused before anything is ingested
         check_spark_available()
         if spark_build is None:

@@ -12,9 +12,15 @@ The warehouse does not import the Spark engine (pathways.spark): as ingest, it i
 in by the command line (``open_build``, pathways.spark.build.spark_build), so the warehouse
 and the engine each import only the core and the warehouse's change detection.
 
+One institution's bad delivery holds back only that institution, as on DuckDB
+(pathways.warehouse.isolation): the failed tests are run again on Spark storing their
+failing rows, which are copied into the build area's schema audit and attributed; when
+every one names an institution the same Spark build resumes past them, and its marts are
+copied and published with those institutions' last published rows kept.
+
 What differs from a DuckDB refresh (docs/scaling.md): every model is rebuilt on each
-Spark build (plain Parquet tables take no delete+insert); a failed test publishes nothing
-(no per-institution isolation); snapshots are kept by DuckDB builds only.
+Spark build (plain Parquet tables take no delete+insert); snapshots are kept by DuckDB
+builds only.
 """
 
 from __future__ import annotations
