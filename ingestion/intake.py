@@ -12,41 +12,17 @@ each skipped, naming the file its content was loaded from.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
-
 from ingestion.archives import is_zip_archive
 from ingestion.landing import discover, untrusted
-from ingestion.ledger import Ledger, file_sha256
+from ingestion.ledger import Ledger, file_sha256, reference_digest, reference_loaded
 from ingestion.results import FileResult
 from pathways.core.build_area import exclusive
 from pathways.core.config import ImportsConfig, PathwaysConfig
 from pathways.core.db import connect_build
 from pathways.core.errors import PathwaysError
-
-
-def reference_digest(config: PathwaysConfig, imports: ImportsConfig) -> str:
-    """A digest of what ingest loads into raw's configuration tables."""
-    return hashlib.sha256((config.model_dump_json() + "\0" + imports.model_dump_json())
-                          .encode()).hexdigest()
-
-
-def record_reference_load(con: duckdb.DuckDBPyConnection, config: PathwaysConfig,
-                          imports: ImportsConfig) -> None:
-    """Note that raw's configuration tables now hold ``config`` and ``imports``."""
-    con.execute("insert into ops.reference_loads (config_digest) values (?)",
-                [reference_digest(config, imports)])
-
-
-def reference_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
-    """Whether raw's configuration tables were last loaded from the configuration whose
-    ``reference_digest`` is ``digest``."""
-    rows = con.execute("select config_digest from ops.reference_loads "
-                       "order by loaded_at desc limit 1").fetchall()
-    return bool(rows) and rows[0][0] == digest
 
 
 def already_ingested(build_db: Path, config: PathwaysConfig, imports: ImportsConfig,

@@ -1,5 +1,6 @@
-"""The file ledger (idempotent loads, superseded submissions) and the quarantine, in
-schema ``ops`` (the tables are defined in pathways.core.ops)."""
+"""The file ledger (idempotent loads, superseded submissions), the quarantine and the
+record of which configuration raw's configuration tables hold, in schema ``ops`` (the
+tables are defined in pathways.core.ops)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ingestion.landing import open_regular
+from pathways.core.config import ImportsConfig, PathwaysConfig
 from pathways.core.ops import ensure_ops_schema
 
 if TYPE_CHECKING:  # the parsers' pyarrow and ftfy are not needed to read the ledger
@@ -94,3 +96,24 @@ class Ledger:
                 [[sha256, file, kind, institution_id, ingest_id, q.row, q.line, q.raw, q.reason]
                  for q in quarantined],
             )
+
+
+def reference_digest(config: PathwaysConfig, imports: ImportsConfig) -> str:
+    """A digest of what ingest loads into raw's configuration tables."""
+    return hashlib.sha256((config.model_dump_json() + "\0" + imports.model_dump_json())
+                          .encode()).hexdigest()
+
+
+def record_reference_load(con: duckdb.DuckDBPyConnection, config: PathwaysConfig,
+                          imports: ImportsConfig) -> None:
+    """Note that raw's configuration tables now hold ``config`` and ``imports``."""
+    con.execute("insert into ops.reference_loads (config_digest) values (?)",
+                [reference_digest(config, imports)])
+
+
+def reference_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    """Whether raw's configuration tables were last loaded from the configuration whose
+    ``reference_digest`` is ``digest``."""
+    rows = con.execute("select config_digest from ops.reference_loads "
+                       "order by loaded_at desc limit 1").fetchall()
+    return bool(rows) and rows[0][0] == digest

@@ -35,10 +35,16 @@ import pyarrow as pa
 
 from ingestion.archives import is_zip_archive, unpack_zip
 from ingestion.imports import IMPORT_PREFIX
-from ingestion.intake import record_reference_load, reference_digest, reference_loaded
 from ingestion.kind import ParseContext, SourceKind
 from ingestion.landing import LandingFile, discover, untrusted
-from ingestion.ledger import Ledger, file_sha256, submission_key
+from ingestion.ledger import (
+    Ledger,
+    file_sha256,
+    record_reference_load,
+    reference_digest,
+    reference_loaded,
+    submission_key,
+)
 from ingestion.parsed import ParsedFile, QuarantinedRow, StreamedFile
 from ingestion.piece_files import PieceFile, PieceFiles, imported_resource
 from ingestion.reference import config_source
