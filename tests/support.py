@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 KEY = "e2e-test-key"
 BIN = Path(sys.executable).parent
 
@@ -55,3 +57,23 @@ def hold_build_area(build_db: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
+
+
+# A roster in the shape of a registrar's export, for deliveries a test writes itself.
+ROSTER_HEADER = ("student_id,first_name,middle_name,last_name,former_last_name,suffix,"
+                 "date_of_birth,email,phone,street_address,city,state,postal_code,program_cip,"
+                 "program_name,degree_level,graduation_date")
+
+
+def mart_rows(path: Path, institution_id: str) -> dict[str, list[tuple]]:
+    """Every published mart's rows of one institution, sorted (to compare before and
+    after a refresh)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {table: con.execute(f"select * from marts.{table} where institution_id = ? "
+                                   "order by all", [institution_id]).fetchall()
+                for (table,) in con.execute(
+                    "select distinct table_name from duckdb_columns() where schema_name = "
+                    "'marts' and column_name = 'institution_id'").fetchall()}
+    finally:
+        con.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support import ROSTER_HEADER, mart_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -268,9 +269,6 @@ def test_a_refresh_killed_while_publishing_never_leaves_the_records_disagreeing(
     assert published == {r for r, (_, done) in _runs(warehouse).items() if done}
 
 
-ROSTER_HEADER = ("student_id,first_name,middle_name,last_name,former_last_name,suffix,"
-                 "date_of_birth,email,phone,street_address,city,state,postal_code,program_cip,"
-                 "program_name,degree_level,graduation_date")
 SURVEY_HEADER = ("Student ID,Email,Survey Status,Outcome,Employer Name,Job Title,Job City,"
                  "Job State,Start Date,Annual Salary,Continuing Education Institution,"
                  "Response Date")
@@ -279,18 +277,6 @@ SURVEY_HEADER = ("Student ID,Email,Survey Status,Outcome,Employer Name,Job Title
 def _write(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes("".join(line + "\r\n" for line in lines).encode(encoding))
-
-
-def _mart_rows(path: Path, institution_id: str) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {table: con.execute(f"select * from marts.{table} where institution_id = ? "
-                                   "order by all", [institution_id]).fetchall()
-                for (table,) in con.execute(
-                    "select distinct table_name from duckdb_columns() where schema_name = "
-                    "'marts' and column_name = 'institution_id'").fetchall()}
-    finally:
-        con.close()
 
 
 def _keys(build: Path, institution_id: str, student_ids: list[str]) -> set[str]:
@@ -310,7 +296,7 @@ def test_one_institutions_bad_delivery_holds_back_only_that_institution(project)
     Lakeshore's published rows stay byte for byte what they were, until it corrects."""
     root, _, env = project
     warehouse, build = root / "wh.duckdb", root / "build" / "wh_build.duckdb"
-    lakeshore_before = _mart_rows(warehouse, "lakeshore")
+    lakeshore_before = mart_rows(warehouse, "lakeshore")
     delivery = root / "delivery"
     _write(delivery / "lakeshore" / "roster" / "graduates_late.csv", [
         ROSTER_HEADER,
@@ -341,7 +327,7 @@ def test_one_institutions_bad_delivery_holds_back_only_that_institution(project)
             "its rows") in partial.stderr
     assert "redacted 1 free-text value holding a phone number" in partial.stderr
     # Lakeshore: every published row exactly as before. Northfield: its new alumni.
-    assert _mart_rows(warehouse, "lakeshore") == lakeshore_before
+    assert mart_rows(warehouse, "lakeshore") == lakeshore_before
     new_keys = _keys(build, "northfield", ["00880001", "00880002", "00880003"])
     con = duckdb.connect(str(warehouse), read_only=True)
     assert {r[0] for r in con.execute(

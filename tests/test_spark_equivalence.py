@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import KEY, run_pathways
+from support import KEY, ROSTER_HEADER, mart_rows, run_pathways
 
 from pathways.core.db import connect_build
 from pathways.core.settings import Settings
@@ -189,20 +189,6 @@ def test_each_relation_holds_the_same_rows_on_spark_as_on_duckdb(both_engines, r
     assert not different, f"{len(different)} rows differ, the first: {different[0]}"
 
 
-ROSTER_HEADER = ("student_id,first_name,middle_name,last_name,former_last_name,suffix,"
-                 "date_of_birth,email,phone,street_address,city,state,postal_code,program_cip,"
-                 "program_name,degree_level,graduation_date")
-
-
-def _mart_rows(warehouse: Path, institution_id: str) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {table: con.execute(f"select * from marts.{table} where institution_id = ? "
-                                   "order by all", [institution_id]).fetchall()
-                for (table,) in con.execute(
-                    "select distinct table_name from duckdb_columns() where schema_name = "
-                    "'marts' and column_name = 'institution_id'").fetchall()}
-
-
 def test_one_institutions_bad_delivery_holds_back_only_that_institution_on_spark(
         refreshed, tmp_path_factory):
     """Lakeshore's new roster has a graduation year of 2201 (an error-severity test of
@@ -215,8 +201,8 @@ def test_one_institutions_bad_delivery_holds_back_only_that_institution_on_spark
     root = tmp_path_factory.mktemp("spark_held_back")
     shutil.copytree(duck.warehouse.parent, root / "wh")
     warehouse = root / "wh" / duck.warehouse.name
-    lakeshore_before = _mart_rows(warehouse, "lakeshore")
-    northfield_before = _mart_rows(warehouse, "northfield")["dim_alumni"]
+    lakeshore_before = mart_rows(warehouse, "lakeshore")
+    northfield_before = mart_rows(warehouse, "northfield")["dim_alumni"]
     rows = {"lakeshore": [
         "990001,Quentin,,Marlowe,,,1999-01-02,qm@example.org,,1 Elm St,Chicago,IL,60601,"
         "11.0701,Computer Science,Bachelor,2201-05-15"], "northfield": [
@@ -235,8 +221,8 @@ def test_one_institutions_bad_delivery_holds_back_only_that_institution_on_spark
     assert "held back lakeshore" in run.stderr
     test = "accepted_range_dim_alumni_graduation_year__2100__1950"
     assert f"lakeshore: {test} failed on 1 of its rows" in run.stderr
-    assert _mart_rows(warehouse, "lakeshore") == lakeshore_before
-    northfield_after = _mart_rows(warehouse, "northfield")["dim_alumni"]
+    assert mart_rows(warehouse, "lakeshore") == lakeshore_before
+    northfield_after = mart_rows(warehouse, "northfield")["dim_alumni"]
     assert len(northfield_after) == len(northfield_before) + 2
     with duckdb.connect(str(warehouse), read_only=True) as con:
         status, held, failed_step = con.execute(

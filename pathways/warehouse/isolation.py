@@ -46,8 +46,9 @@ class Attribution:
         self.unattributed.extend(other.unattributed)
 
 
-def failed_test_name(unique_id: str) -> str:
-    """A test's name from its unique id (``test.pathways.<name>.<hash>``)."""
+def node_name(unique_id: str) -> str:
+    """A node's name from its unique id (``test.pathways.<name>.<hash>``,
+    ``model.pathways.<name>``)."""
     return unique_id.split(".")[2]
 
 
@@ -75,7 +76,7 @@ def isolate_failures(build_db: Path, outcome: DbtOutcome, engine: Continuation,
     did. Returns who is held back, and what holds back everyone."""
     attribution, latest, excluded = Attribution(), outcome, []
     for _ in range(max_continuations):
-        failed = [failed_test_name(node) for node, _ in latest.failures
+        failed = [node_name(node) for node, _ in latest.failures
                   if node.startswith("test.")]
         if failed:
             latest.failing_rows.update(engine.store_failing_rows(failed))
@@ -84,7 +85,7 @@ def isolate_failures(build_db: Path, outcome: DbtOutcome, engine: Continuation,
         if not attribution.isolated:
             break
         excluded += failed
-        skipped = sorted({node.split(".")[2] for node in latest.skipped
+        skipped = sorted({node_name(node) for node in latest.skipped
                           if node.startswith(("model.", "test.", "snapshot.", "seed."))})
         continued = engine.continue_build(skipped, excluded)
         if continued is None:
@@ -109,7 +110,7 @@ def attribute_failures(build_db: Path, failures: list[tuple[str, str]],
             if not node.startswith("test."):
                 attribution.unattributed.append(f"{node} failed")
                 continue
-            name, relation = failed_test_name(node), failing_rows.get(node)
+            name, relation = node_name(node), failing_rows.get(node)
             counts = _institution_counts(con, relation) if relation else None
             if counts is None:
                 attribution.unattributed.append(
